@@ -1,0 +1,98 @@
+//! Wires the store, the index, the schema and the router, and runs the server.
+//! The one place that knows every module.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::http::{router, AppState};
+use crate::model::dataset::Dataset;
+use crate::search::SearchIndex;
+use crate::store::{redact, Store};
+use crate::graphql;
+
+/// A built server, bound to its port but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Connects the store (importing the bundled dataset into an empty one), opens or
+    /// builds the index, and binds the listener.
+    pub async fn build(config: &Config) -> Result<Self, Error> {
+        tracing::info!(
+            listen = %config.listen,
+            database_url = %redact(&config.storage.database_url),
+            index_dir = %config.storage.index_dir.display(),
+            "starting"
+        );
+        let (store, index) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|error| Error::InvalidInput(format!("cannot listen on {}: {error}", config.listen)))?;
+        let schema = graphql::build(store.clone(), index.clone());
+        Ok(Self { listener, state: AppState { schema, store, index } })
+    }
+
+    /// Returns the address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Returns the store, e.g. for tests that count queries.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
+        let addr = self.local_addr();
+        tracing::info!(%addr, "listening");
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|error| Error::Internal(error.into()))?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Connects the store, imports the bundled dataset when it is empty, and opens the index.
+pub async fn open_storage(database_url: &str, index_dir: &Path) -> Result<(Store, Arc<SearchIndex>), Error> {
+    let store = Store::connect(database_url).await?;
+    if store.is_empty().await? {
+        tracing::info!("empty store: importing the bundled dataset");
+        store.import(&Dataset::bundled()).await?;
+    }
+    let index = SearchIndex::open_or_build(index_dir, &store).await?;
+    Ok((store, index))
+}
+
+/// Resolves when the process gets Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

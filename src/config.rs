@@ -1,0 +1,66 @@
+//! Command-line and environment configuration: one typed struct per command, every
+//! serve flag also an `AG_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A fact graph with full-text search behind GraphQL.
+#[derive(Debug, Parser)]
+#[command(name = "achievement-graph", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Flags of `serve`, the default command.
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serves the graph over HTTP (the default).
+    Serve(Config),
+    /// Validates a dataset file and reports each problem with its JSON path.
+    Check {
+        /// The dataset file (JSON).
+        file: PathBuf,
+    },
+    /// Replaces the store's graph with a dataset file, in one transaction, and reindexes.
+    Import {
+        /// The dataset file (JSON).
+        file: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Prints the GraphQL schema (SDL), as checked in to `schema.graphql`.
+    Schema,
+}
+
+/// Where the state lives.
+#[derive(Debug, Clone, Args)]
+pub struct Storage {
+    /// The database (the source of truth).
+    #[arg(long, env = "AG_DATABASE_URL", default_value = "sqlite://achievement-graph.db")]
+    pub database_url: String,
+    /// The Tantivy index directory, derived from the database.
+    #[arg(long, env = "AG_INDEX_DIR", default_value = "index")]
+    pub index_dir: PathBuf,
+}
+
+/// The server's configuration.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "AG_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub storage: Storage,
+}
+
+impl Config {
+    /// Returns a configuration for the given storage, listening on a free loopback port.
+    pub fn ephemeral(database_url: String, index_dir: PathBuf) -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), storage: Storage { database_url, index_dir } }
+    }
+}

@@ -1,0 +1,237 @@
+//! The read side of the schema: node lookup, top-level lists with filters, and lookups
+//! by slug.
+
+use async_graphql::{Context, InputObject, Object, ID};
+use async_graphql::Enum;
+
+use super::connection::{from_page, Conn, PageArgs};
+use super::ids::{decode, decode_as, NodeType};
+use super::loaders::{one, GqlResult};
+use super::types::{AchievementCategory, Node};
+use crate::error::Error;
+use crate::model::{Achievement, AchievementList, City, Country, Document, Event, Organization, Statistic, SubjectType};
+use crate::store::{Bind, Entity, Filter, SortOrder, Store};
+
+#[derive(InputObject, Default)]
+pub struct AchievementFilter {
+    pub category: Option<AchievementCategory>,
+    pub list_id: Option<ID>,
+    pub city_id: Option<ID>,
+}
+
+#[derive(InputObject, Default)]
+pub struct StatisticFilter {
+    /// The statistics of this list, achievement, event, organization or city.
+    pub subject_id: Option<ID>,
+    /// Exact unit, e.g. `people`.
+    pub unit: Option<String>,
+    pub min_value: Option<f64>,
+    pub max_value: Option<f64>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum StatisticOrder {
+    ValueAsc,
+    ValueDesc,
+}
+
+#[derive(Default)]
+pub struct ReadQuery;
+
+/// Loads any node by global ID; a well-formed ID of nothing is `None`.
+async fn node(ctx: &Context<'_>, id: &str, field: &str) -> async_graphql::Result<Option<Node>> {
+    let (kind, slug) = decode(id, field).gql()?;
+    Ok(match kind {
+        NodeType::Document => one::<Document>(ctx, &slug).await?.map(Node::Document),
+        NodeType::AchievementList => one::<AchievementList>(ctx, &slug).await?.map(Node::AchievementList),
+        NodeType::Achievement => one::<Achievement>(ctx, &slug).await?.map(Node::Achievement),
+        NodeType::Country => one::<Country>(ctx, &slug).await?.map(Node::Country),
+        NodeType::City => one::<City>(ctx, &slug).await?.map(Node::City),
+        NodeType::Organization => one::<Organization>(ctx, &slug).await?.map(Node::Organization),
+        NodeType::Event => one::<Event>(ctx, &slug).await?.map(Node::Event),
+        NodeType::Statistic => one::<Statistic>(ctx, &slug).await?.map(Node::Statistic),
+    })
+}
+
+/// Reads one page of a top-level list.
+async fn page<T: Entity + async_graphql::OutputType>(
+    ctx: &Context<'_>,
+    filter: Filter,
+    order: SortOrder,
+    args: PageArgs,
+) -> async_graphql::Result<Conn<T>> {
+    let store = ctx.data_unchecked::<Store>();
+    let request = args.to_request(order).gql()?;
+    let (page, total) = tokio::try_join!(store.page::<T>(&filter, order, &request), store.count::<T>(&filter)).gql()?;
+    Ok(from_page(page, total, |item| item))
+}
+
+#[Object]
+impl ReadQuery {
+    /// Fetches any entity by its global ID.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        node(ctx, &id, "id").await
+    }
+
+    /// Fetches several entities by global ID, in the order given; unknown IDs give null.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > super::connection::MAX_PAGE {
+            return Err(Error::bad_input("ids", format!("at most {} ids at once", super::connection::MAX_PAGE))).gql();
+        }
+        // Resolved together so the loaders batch them: one store query per type.
+        let lookups = ids.iter().enumerate().map(|(i, id)| async move { node(ctx, id, &format!("ids[{i}]")).await });
+        async_graphql::futures_util::future::try_join_all(lookups).await
+    }
+
+    async fn documents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Document>> {
+        ctx.data_unchecked::<Store>().all().await.gql()
+    }
+
+    async fn achievement_lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AchievementList>> {
+        ctx.data_unchecked::<Store>().all().await.gql()
+    }
+
+    async fn achievements(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AchievementFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Achievement>> {
+        let filter = filter.unwrap_or_default();
+        let mut sql = Filter::default();
+        if let Some(category) = filter.category {
+            sql.compare("t.category", "=", Bind::Text(crate::model::Category::from(category).as_str().to_owned()));
+        }
+        if let Some(list) = &filter.list_id {
+            let slug = decode_as(list, NodeType::AchievementList, "filter.listId").gql()?;
+            sql.compare("t.list_id", "=", Bind::Text(slug));
+        }
+        if let Some(city) = &filter.city_id {
+            let slug = decode_as(city, NodeType::City, "filter.cityId").gql()?;
+            sql.condition(
+                "EXISTS (SELECT 1 FROM achievement_cities l WHERE l.achievement_id = t.id AND l.city_id = {})",
+                vec![Bind::Text(slug)],
+            );
+        }
+        page(ctx, sql, SortOrder::Added, PageArgs { first, after, last, before }).await
+    }
+
+    /// Fetches an achievement by slug.
+    async fn achievement(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Achievement>> {
+        one(ctx, &slug).await
+    }
+
+    async fn cities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<City>> {
+        page(ctx, Filter::default(), SortOrder::Added, PageArgs { first, after, last, before }).await
+    }
+
+    /// Fetches a city by slug, e.g. `changchun` or `little-rock`.
+    async fn city(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<City>> {
+        one(ctx, &slug).await
+    }
+
+    async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
+        ctx.data_unchecked::<Store>().all().await.gql()
+    }
+
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Organization>> {
+        page(ctx, Filter::default(), SortOrder::Added, PageArgs { first, after, last, before }).await
+    }
+
+    /// Fetches an organization by slug.
+    async fn organization(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Organization>> {
+        one(ctx, &slug).await
+    }
+
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Event>> {
+        page(ctx, Filter::default(), SortOrder::Added, PageArgs { first, after, last, before }).await
+    }
+
+    /// Fetches an event by slug.
+    async fn event(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Event>> {
+        one(ctx, &slug).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatisticFilter>,
+        order_by: Option<StatisticOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Statistic>> {
+        let filter = filter.unwrap_or_default();
+        let mut sql = Filter::default();
+        if let Some(subject) = &filter.subject_id {
+            let (kind, slug) = decode(subject, "filter.subjectId").gql()?;
+            let subject_type = match kind {
+                NodeType::AchievementList => SubjectType::List,
+                NodeType::Achievement => SubjectType::Achievement,
+                NodeType::Event => SubjectType::Event,
+                NodeType::Organization => SubjectType::Organization,
+                NodeType::City => SubjectType::City,
+                other => {
+                    let message = format!("a {} cannot be the subject of a statistic", other.name());
+                    return Err(Error::bad_input("filter.subjectId", message)).gql();
+                }
+            };
+            sql.compare("t.subject_type", "=", Bind::Text(subject_type.as_str().to_owned()));
+            sql.compare("t.subject_id", "=", Bind::Text(slug));
+        }
+        if let Some(unit) = filter.unit {
+            sql.compare("t.unit", "=", Bind::Text(unit));
+        }
+        for (value, field, op) in [(filter.min_value, "filter.minValue", ">="), (filter.max_value, "filter.maxValue", "<=")] {
+            if let Some(value) = value {
+                if !value.is_finite() {
+                    return Err(Error::bad_input(field, "must be a finite number")).gql();
+                }
+                sql.compare("t.value", op, Bind::Real(value));
+            }
+        }
+        if let (Some(min), Some(max)) = (filter.min_value, filter.max_value) {
+            if min > max {
+                return Err(Error::bad_input("filter.minValue", format!("minValue ({min}) is greater than maxValue ({max})")))
+                    .gql();
+            }
+        }
+        let order = match order_by {
+            None => SortOrder::Added,
+            Some(StatisticOrder::ValueAsc) => SortOrder::ValueAsc,
+            Some(StatisticOrder::ValueDesc) => SortOrder::ValueDesc,
+        };
+        page(ctx, sql, order, PageArgs { first, after, last, before }).await
+    }
+
+    /// Fetches a statistic by slug.
+    async fn statistic(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Statistic>> {
+        one(ctx, &slug).await
+    }
+}

@@ -1,0 +1,241 @@
+//! The `search` field: the search box's query language over every entity, with scores,
+//! highlights, facets, suggestions and warnings.
+
+use std::sync::Arc;
+
+use async_graphql::connection::PageInfo;
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use super::connection::MAX_PAGE;
+use super::ids::{decode_as, NodeType};
+use super::loaders::{many, GqlResult};
+use super::types::{AchievementCategory, Node};
+use crate::error::Error;
+use crate::search::{self as engine, SearchIndex, SearchRequest};
+
+/// Results per page when `first` is not given.
+const DEFAULT_RESULTS: usize = 10;
+/// The deepest position a client may page to.
+const MAX_OFFSET: usize = 10_000;
+
+/// The kinds of entity search can return.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::search::SearchType")]
+pub enum SearchType {
+    Achievement,
+    City,
+    Organization,
+    Event,
+    Statistic,
+    Document,
+}
+
+#[derive(InputObject, Default)]
+pub struct SearchFilter {
+    pub category: Option<AchievementCategory>,
+    pub city_id: Option<ID>,
+}
+
+/// A matched passage: plain text, with the matched parts given as char ranges.
+#[derive(SimpleObject)]
+pub struct Highlight {
+    /// The GraphQL field the text comes from, e.g. `summary` or `source.excerpt`.
+    pub field: String,
+    pub snippet: String,
+    pub ranges: Vec<TextRange>,
+}
+
+/// A char range, start inclusive, end exclusive.
+#[derive(SimpleObject)]
+pub struct TextRange {
+    pub start: i32,
+    pub end: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct Facet {
+    /// `type`, `category` or `city` (values are city slugs).
+    pub field: String,
+    pub values: Vec<FacetValue>,
+}
+
+pub struct SearchEdge {
+    cursor: String,
+    score: f32,
+    node: Node,
+    highlights: Vec<engine::Highlight>,
+}
+
+#[Object]
+impl SearchEdge {
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+    /// Relevance (BM25-based); higher is better.
+    async fn score(&self) -> f64 {
+        f64::from(self.score)
+    }
+    async fn node(&self) -> &Node {
+        &self.node
+    }
+    async fn highlights(&self) -> Vec<Highlight> {
+        self.highlights
+            .iter()
+            .map(|h| Highlight {
+                field: h.field.clone(),
+                snippet: h.snippet.clone(),
+                ranges: h.ranges.iter().map(|&(start, end)| TextRange { start: start as i32, end: end as i32 }).collect(),
+            })
+            .collect()
+    }
+}
+
+pub struct SearchConnection {
+    edges: Vec<SearchEdge>,
+    page_info: PageInfo,
+    total: usize,
+    facets: Vec<engine::FacetCounts>,
+    suggestions: Vec<String>,
+    warnings: Vec<String>,
+}
+
+#[Object]
+impl SearchConnection {
+    async fn edges(&self) -> &[SearchEdge] {
+        &self.edges
+    }
+    /// The matched entities of this page, without scores or highlights.
+    async fn nodes(&self) -> Vec<&Node> {
+        self.edges.iter().map(|edge| &edge.node).collect()
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+    async fn total_count(&self) -> i64 {
+        self.total as i64
+    }
+    /// Counts over all matches (not just this page), by type, category and city.
+    async fn facets(&self) -> Vec<Facet> {
+        self.facets
+            .iter()
+            .map(|facet| Facet {
+                field: facet.field.to_owned(),
+                values: facet.values.iter().map(|(value, count)| FacetValue { value: value.clone(), count: *count as i32 }).collect(),
+            })
+            .collect()
+    }
+    /// Did-you-mean spellings when the query finds little.
+    async fn suggestions(&self) -> &[String] {
+        &self.suggestions
+    }
+    /// Parts of the query that were ignored or corrected, in words a person understands.
+    async fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+fn encode_offset(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("s1:{offset}"))
+}
+
+fn decode_offset(text: &str) -> Option<usize> {
+    let plain = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+    plain.strip_prefix("s1:")?.parse().ok()
+}
+
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Full-text search over every entity. The query language accepts plain words,
+    /// "quoted phrases", prefix* and tolerates typos; bad syntax never fails the
+    /// request: it is searched leniently and reported in warnings.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        types: Option<Vec<SearchType>>,
+        filter: Option<SearchFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SearchConnection> {
+        let limit = match first {
+            None => DEFAULT_RESULTS,
+            Some(first) if (0..=MAX_PAGE as i32).contains(&first) => first as usize,
+            Some(first) => {
+                return Err(Error::bad_input("first", format!("`first` must be between 0 and {MAX_PAGE}, got {first}"))).gql()
+            }
+        };
+        let offset = match after.as_deref() {
+            None => 0,
+            Some(cursor) => match decode_offset(cursor) {
+                Some(position) if position < MAX_OFFSET => position + 1,
+                Some(_) => return Err(Error::bad_input("after", format!("results stop at position {MAX_OFFSET}"))).gql(),
+                None => return Err(Error::bad_input("after", format!("`{cursor}` is not a search cursor"))).gql(),
+            },
+        };
+        let filter = filter.unwrap_or_default();
+        let city = filter.city_id.as_ref().map(|id| decode_as(id, NodeType::City, "filter.cityId")).transpose().gql()?;
+        let request = SearchRequest {
+            text: query,
+            types: types.unwrap_or_default().into_iter().map(Into::into).collect(),
+            category: filter.category.map(|c| crate::model::Category::from(c).as_str().to_owned()),
+            city,
+            offset,
+            limit,
+        };
+        let index = ctx.data_unchecked::<Arc<SearchIndex>>();
+        let results = index.search(request).await.gql()?;
+        // One batched load per entity type, then the hits in rank order.
+        let slugs = |kind: engine::SearchType| -> Vec<String> {
+            results.hits.iter().filter(|hit| hit.kind == kind).map(|hit| hit.slug.clone()).collect()
+        };
+        let (achievements, cities, organizations, events, statistics, documents) = tokio::try_join!(
+            many(ctx, slugs(engine::SearchType::Achievement)),
+            many(ctx, slugs(engine::SearchType::City)),
+            many(ctx, slugs(engine::SearchType::Organization)),
+            many(ctx, slugs(engine::SearchType::Event)),
+            many(ctx, slugs(engine::SearchType::Statistic)),
+            many(ctx, slugs(engine::SearchType::Document)),
+        )?;
+        let mut edges = Vec::with_capacity(results.hits.len());
+        for (i, hit) in results.hits.into_iter().enumerate() {
+            let slug = &hit.slug;
+            let node = match hit.kind {
+                engine::SearchType::Achievement => achievements.get(slug).cloned().map(Node::Achievement),
+                engine::SearchType::City => cities.get(slug).cloned().map(Node::City),
+                engine::SearchType::Organization => organizations.get(slug).cloned().map(Node::Organization),
+                engine::SearchType::Event => events.get(slug).cloned().map(Node::Event),
+                engine::SearchType::Statistic => statistics.get(slug).cloned().map(Node::Statistic),
+                engine::SearchType::Document => documents.get(slug).cloned().map(Node::Document),
+            };
+            // An entity the index still holds but the store no longer has is skipped.
+            if let Some(node) = node {
+                edges.push(SearchEdge { cursor: encode_offset(offset + i), score: hit.score, node, highlights: hit.highlights });
+            }
+        }
+        let page_info = PageInfo {
+            has_next_page: offset + limit < results.total,
+            has_previous_page: offset > 0,
+            start_cursor: edges.first().map(|edge| edge.cursor.clone()),
+            end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+        };
+        Ok(SearchConnection {
+            edges,
+            page_info,
+            total: results.total,
+            facets: results.facets,
+            suggestions: results.suggestions,
+            warnings: results.warnings,
+        })
+    }
+}

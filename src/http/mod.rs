@@ -1,0 +1,73 @@
+//! The HTTP edge: routes, the GraphQL handler, the playground and health checks.
+//! Every error body is GraphQL-shaped JSON with `extensions.code`.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::{loaders_for_request, AppSchema};
+use crate::search::SearchIndex;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub store: Store,
+    pub index: Arc<SearchIndex>,
+}
+
+/// Builds the router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(playground).post(graphql))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Returns a GraphQL-shaped error body.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
+}
+
+async fn graphql(State(state): State<AppState>, body: Bytes) -> Response {
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            let message = format!("the body is not a GraphQL request: {error}");
+            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+        }
+    };
+    let request = request.data(loaders_for_request(state.store.clone()));
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+async fn playground() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").title("achievement-graph").finish())
+}
+
+/// Answers 200 when the store can be queried and the index searched.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "indexedDocuments": state.index.len() })).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store is not usable")
+        }
+    }
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route: use POST /graphql")
+}

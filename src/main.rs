@@ -1,0 +1,79 @@
+//! The `achievement-graph` binary: parse the command line, set up logs, run the command.
+
+use std::process::ExitCode;
+
+use achievement_graph::app::{open_storage, shutdown_signal};
+use achievement_graph::config::{Cli, Command};
+use achievement_graph::model::dataset::Dataset;
+use achievement_graph::store::Store;
+use achievement_graph::{graphql, App, Error};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", error.chain());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(config) => {
+            App::build(&config).await?.run(shutdown_signal()).await?;
+        }
+        Command::Check { file } => {
+            let text = read(&file)?;
+            return Ok(match Dataset::parse(&text) {
+                Ok(dataset) => {
+                    println!(
+                        "{}: ok ({} documents, {} lists, {} achievements, {} cities, {} organizations, {} events, {} statistics)",
+                        file.display(),
+                        dataset.documents.len(),
+                        dataset.lists.len(),
+                        dataset.achievements.len(),
+                        dataset.cities.len(),
+                        dataset.organizations.len(),
+                        dataset.events.len(),
+                        dataset.statistics.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(problems) => {
+                    for problem in &problems {
+                        println!("{}: {problem}", file.display());
+                    }
+                    eprintln!("{} problem(s) found", problems.len());
+                    ExitCode::FAILURE
+                }
+            });
+        }
+        Command::Import { file, storage } => {
+            let text = read(&file)?;
+            let dataset = Dataset::parse(&text).map_err(|problems| {
+                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                Error::InvalidInput(format!("{} is not valid, nothing was imported:\n{}", file.display(), list.join("\n")))
+            })?;
+            let store = Store::connect(&storage.database_url).await?;
+            store.import(&dataset).await?;
+            let (_, index) = open_storage(&storage.database_url, &storage.index_dir).await?;
+            println!("imported {} ({} entities indexed)", file.display(), index.len());
+        }
+        Command::Schema => print!("{}", graphql::sdl()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read(file: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(file).map_err(|error| Error::InvalidInput(format!("cannot read {}: {error}", file.display())))
+}

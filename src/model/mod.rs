@@ -1,0 +1,300 @@
+//! Plain domain types of the graph and the dataset file format.
+//!
+//! Nothing here knows about SQL, Tantivy or GraphQL: the store, the index and the
+//! API all speak these types.
+
+pub mod dataset;
+pub mod number;
+pub mod validate;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An ISO 8601 calendar date at the precision the source gives: `2019-01-22`, `2019-01` or `2019`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Date(String);
+
+impl Date {
+    /// Parses a date of year, year-month or year-month-day precision, checking the calendar.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split('-').collect();
+        let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        let well_formed = match parts.as_slice() {
+            [y] => digits(y, 4),
+            [y, m] => digits(y, 4) && digits(m, 2),
+            [y, m, d] => digits(y, 4) && digits(m, 2) && digits(d, 2),
+            _ => false,
+        };
+        if !well_formed {
+            return Err(format!("`{text}` is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"));
+        }
+        let year: u32 = parts[0].parse().unwrap_or(0);
+        if let Some(month) = parts.get(1) {
+            let month: u32 = month.parse().unwrap_or(0);
+            if !(1..=12).contains(&month) {
+                return Err(format!("`{text}` has no month {month}"));
+            }
+            if let Some(day) = parts.get(2) {
+                let day: u32 = day.parse().unwrap_or(0);
+                let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+                let days_in_month = match month {
+                    2 if leap => 29,
+                    2 => 28,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                };
+                if !(1..=days_in_month).contains(&day) {
+                    return Err(format!("`{text}` has no day {day}"));
+                }
+            }
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// Returns the date as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Date {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Date> for String {
+    fn from(date: Date) -> Self {
+        date.0
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Returns whether `text` is a slug: lowercase ASCII words joined by single hyphens.
+pub fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .split('-')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// Defines a closed set of upper-case names that round-trip through strings.
+macro_rules! names {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Returns the stored name, e.g. `INDUSTRIAL`.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses a stored name.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+names!(
+    /// The category the article assigns to an achievement.
+    Category {
+        Theoretical => "THEORETICAL",
+        Industrial => "INDUSTRIAL",
+        Cultural => "CULTURAL",
+        Sports => "SPORTS",
+        InternationalExchange => "INTERNATIONAL_EXCHANGE",
+        InternationalExhibition => "INTERNATIONAL_EXHIBITION",
+    }
+);
+
+names!(
+    /// How a figure is worded: as stated, "about", "nearly" or "more than".
+    Qualifier {
+        Exact => "EXACT",
+        About => "ABOUT",
+        Nearly => "NEARLY",
+        MoreThan => "MORE_THAN",
+    }
+);
+
+names!(
+    /// What sort of body an organization is.
+    OrganizationKind {
+        Company => "COMPANY",
+        Government => "GOVERNMENT",
+        Media => "MEDIA",
+        Association => "ASSOCIATION",
+        Education => "EDUCATION",
+        Cultural => "CULTURAL",
+        Sports => "SPORTS",
+        Other => "OTHER",
+    }
+);
+
+names!(
+    /// The kinds of entity a statistic can describe.
+    SubjectType {
+        List => "LIST",
+        Achievement => "ACHIEVEMENT",
+        Event => "EVENT",
+        Organization => "ORGANIZATION",
+        City => "CITY",
+    }
+);
+
+/// Where a fact was read: a char range of a document's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub document: String,
+    pub start: i64,
+    pub end: i64,
+}
+
+/// Returns the chars `start..end` of `text`, or `None` when the range is outside it.
+pub fn char_slice(text: &str, start: i64, end: i64) -> Option<&str> {
+    if start < 0 || end < start {
+        return None;
+    }
+    let mut indices = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len()));
+    let from = indices.nth(start as usize)?;
+    let to = if end == start { from } else { indices.nth((end - start - 1) as usize)? };
+    Some(&text[from..to])
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub id: String,
+    pub title: String,
+    pub publisher: Option<String>,
+    pub published_on: Option<Date>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Country {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct City {
+    pub id: String,
+    pub name: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub founded_on: Option<Date>,
+    pub source: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: String,
+    pub name: String,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
+    pub city: Option<String>,
+    pub source: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AchievementList {
+    pub id: String,
+    pub title: String,
+    pub city: String,
+    pub announced_on: Option<Date>,
+    pub stages: Vec<String>,
+    pub source: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Achievement {
+    pub id: String,
+    pub list: String,
+    pub rank: i64,
+    pub title: String,
+    pub category: Category,
+    pub summary: String,
+    pub source: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistic {
+    pub id: String,
+    pub label: String,
+    pub value: f64,
+    pub unit: String,
+    pub qualifier: Qualifier,
+    pub period: Option<String>,
+    pub subject_type: SubjectType,
+    pub subject_id: String,
+    pub source: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_keep_the_precision_they_are_given() {
+        assert_eq!(Date::parse("2019").unwrap().as_str(), "2019");
+        assert_eq!(Date::parse("2019-01").unwrap().as_str(), "2019-01");
+        assert_eq!(Date::parse("2019-01-22").unwrap().as_str(), "2019-01-22");
+    }
+
+    #[test]
+    fn dates_outside_the_calendar_are_refused() {
+        for bad in ["2019-13", "2019-02-29", "2019-1-2", "19", "2019/01/22", "", "2020-04-31"] {
+            assert!(Date::parse(bad).is_err(), "{bad} should be refused");
+        }
+        assert!(Date::parse("2020-02-29").is_ok());
+    }
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_single_hyphens() {
+        assert!(is_slug("little-rock"));
+        assert!(is_slug("6th-asian-winter-games"));
+        for bad in ["", "Little-Rock", "little--rock", "-rock", "rock-", "little rock", "chinas’"] {
+            assert!(!is_slug(bad), "{bad} should not be a slug");
+        }
+    }
+
+    #[test]
+    fn char_slices_count_unicode_scalar_values() {
+        let text = "China’s 【 trains";
+        assert_eq!(char_slice(text, 0, 7), Some("China’s"));
+        assert_eq!(char_slice(text, 8, 9), Some("【"));
+        assert_eq!(char_slice(text, 10, 16), Some("trains"));
+        assert_eq!(char_slice(text, 16, 16), Some(""));
+        assert_eq!(char_slice(text, 10, 17), None);
+        assert_eq!(char_slice(text, 5, 4), None);
+    }
+}

@@ -1,0 +1,172 @@
+//! Highlights: which chars of a stored field matched the query, as a plain-text snippet
+//! with char ranges.
+//!
+//! Tantivy's `SnippetGenerator` only knows exact terms, so typo and prefix matches would
+//! go unmarked; this module re-analyzes the text with the index's own analyzers instead.
+
+use super::fields::{words, Word};
+use super::query::{typo_budget, Clause};
+
+/// Texts up to this many chars are returned whole; longer ones are cut around the matches.
+pub const SNIPPET_CHARS: usize = 200;
+/// Chars of context kept before the first match of a cut snippet.
+const LEAD_CHARS: usize = 40;
+
+/// A matched passage of one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub field: String,
+    pub snippet: String,
+    /// Char ranges into `snippet`, start inclusive, end exclusive, sorted, not overlapping.
+    pub ranges: Vec<(usize, usize)>,
+}
+
+/// Returns the byte ranges of `text` that the clauses match.
+pub fn matches(text: &str, clauses: &[Clause]) -> Vec<(usize, usize)> {
+    let tokens = words(text);
+    let mut ranges = Vec::new();
+    for clause in clauses {
+        match clause {
+            Clause::Phrase(phrase) if !phrase.is_empty() => {
+                for window in tokens.windows(phrase.len()) {
+                    if window.iter().zip(phrase).all(|(token, word)| token.stem == word.stem) {
+                        ranges.push((window[0].from, window[phrase.len() - 1].to));
+                    }
+                }
+            }
+            _ => ranges.extend(tokens.iter().filter(|token| token_matches(token, clause)).map(|t| (t.from, t.to))),
+        }
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (from, to) in ranges {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    merged
+}
+
+fn token_matches(token: &Word, clause: &Clause) -> bool {
+    match clause {
+        Clause::Word(word) => {
+            token.stem == word.stem || {
+                let budget = typo_budget(&word.plain) as usize;
+                budget > 0 && strsim::damerau_levenshtein(&token.plain, &word.plain) <= budget
+            }
+        }
+        Clause::Prefix(prefix) => token.plain.starts_with(prefix.as_str()),
+        Clause::Phrase(_) => false,
+    }
+}
+
+/// Builds the highlight of one field, or `None` when nothing in it matched.
+pub fn highlight(field: &str, text: &str, clauses: &[Clause]) -> Option<Highlight> {
+    let ranges = matches(text, clauses);
+    if ranges.is_empty() {
+        return None;
+    }
+    let total_chars = text.chars().count();
+    let (mut from, mut to) = (0, text.len());
+    if total_chars > SNIPPET_CHARS {
+        // The window with the most matches, starting a little before one of them.
+        let best = ranges
+            .iter()
+            .map(|&(start, _)| {
+                let window_from = back_to_word_start(text, start, LEAD_CHARS);
+                let window_to = forward_chars(text, window_from, SNIPPET_CHARS);
+                let count = ranges.iter().filter(|&&(s, e)| s >= window_from && e <= window_to).count();
+                (count, std::cmp::Reverse(window_from), window_to)
+            })
+            .max()
+            .expect("at least one range");
+        from = best.1 .0;
+        to = back_to_word_end(text, from, best.2);
+    }
+    let prefix = if from > 0 { "…" } else { "" };
+    let suffix = if to < text.len() { "…" } else { "" };
+    let body = text[from..to].trim();
+    let lead_trimmed = text[from..to].len() - text[from..to].trim_start().len();
+    let body_from = from + lead_trimmed;
+    let body_to = body_from + body.len();
+    let offset = prefix.chars().count();
+    let to_chars = |byte: usize| offset + text[body_from..byte].chars().count();
+    let ranges = ranges
+        .into_iter()
+        .filter(|&(s, e)| s >= body_from && e <= body_to)
+        .map(|(s, e)| (to_chars(s), to_chars(e)))
+        .collect::<Vec<_>>();
+    if ranges.is_empty() {
+        return None;
+    }
+    Some(Highlight { field: field.to_owned(), snippet: format!("{prefix}{body}{suffix}"), ranges })
+}
+
+/// Returns a byte index at most `chars` chars before `at`, moved to the start of a word.
+fn back_to_word_start(text: &str, at: usize, chars: usize) -> usize {
+    let start = text[..at].char_indices().rev().nth(chars.saturating_sub(1)).map_or(0, |(i, _)| i);
+    if start == 0 {
+        return 0;
+    }
+    match text[start..at].find(char::is_whitespace) {
+        Some(space) => start + space,
+        None => start,
+    }
+}
+
+/// Returns the byte index `chars` chars after `from`, or the end of the text.
+fn forward_chars(text: &str, from: usize, chars: usize) -> usize {
+    text[from..].char_indices().nth(chars).map_or(text.len(), |(i, _)| from + i)
+}
+
+/// Moves a cut back to the end of a whole word, unless that would leave nothing.
+fn back_to_word_end(text: &str, from: usize, to: usize) -> usize {
+    if to >= text.len() {
+        return text.len();
+    }
+    match text[from..to].rfind(char::is_whitespace) {
+        Some(space) if space > 0 => from + space,
+        _ => to,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::parse;
+
+    fn marked(highlight: &Highlight) -> Vec<String> {
+        let chars: Vec<char> = highlight.snippet.chars().collect();
+        highlight.ranges.iter().map(|&(s, e)| chars[s..e].iter().collect()).collect()
+    }
+
+    #[test]
+    fn stems_typos_and_prefixes_are_marked_in_char_ranges() {
+        let text = "China’s skiers ski at the Vasaloppet; sculptures abound.";
+        let highlight = highlight("summary", text, &parse("skiing vasalopet sculpt*").clauses).unwrap();
+        assert_eq!(marked(&highlight), ["ski", "Vasaloppet", "sculptures"]);
+        assert_eq!(highlight.snippet, text);
+    }
+
+    #[test]
+    fn a_phrase_is_marked_as_one_range() {
+        let text = "The 6th Asian Winter Games was held in Changchun.";
+        let highlight = highlight("name", text, &parse("\"asian winter games\"").clauses).unwrap();
+        assert_eq!(marked(&highlight), ["Asian Winter Games"]);
+    }
+
+    #[test]
+    fn long_text_is_cut_around_the_matches_with_ellipses() {
+        let text = format!("{} the Vasaloppet race {}", "filler words here ".repeat(30), "more filler ".repeat(30));
+        let highlight = highlight("summary", &text, &parse("vasaloppet").clauses).unwrap();
+        assert!(highlight.snippet.starts_with('…') && highlight.snippet.ends_with('…'));
+        assert!(highlight.snippet.chars().count() <= SNIPPET_CHARS + 2);
+        assert_eq!(marked(&highlight), ["Vasaloppet"]);
+    }
+
+    #[test]
+    fn a_field_without_matches_has_no_highlight() {
+        assert_eq!(highlight("name", "Changchun", &parse("skiing").clauses), None);
+    }
+}

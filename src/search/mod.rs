@@ -1,0 +1,437 @@
+//! Full-text search over the graph with Tantivy: one index directory, one writer, one
+//! reader reloaded by hand after each commit, and a fresh searcher per request.
+//!
+//! The index is derived from the store: it records the store's data generation in its
+//! commit payload and is rebuilt when that, or the schema version, does not match.
+
+mod documents;
+mod fields;
+mod highlight;
+mod query;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+pub use fields::SCHEMA_VERSION;
+pub use highlight::Highlight;
+pub use query::{MAX_CLAUSES, MAX_QUERY_CHARS};
+
+use crate::error::Error;
+use crate::store::Store;
+use documents::IndexDoc;
+use fields::Fields;
+use query::{Clause, ParsedQuery};
+
+/// The kinds of entity the index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SearchType {
+    Achievement,
+    City,
+    Organization,
+    Event,
+    Statistic,
+    Document,
+}
+
+impl SearchType {
+    pub const ALL: [SearchType; 6] = [
+        SearchType::Achievement,
+        SearchType::City,
+        SearchType::Organization,
+        SearchType::Event,
+        SearchType::Statistic,
+        SearchType::Document,
+    ];
+
+    /// Returns the upper-case name, as in the GraphQL `SearchType` enum.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Achievement => "ACHIEVEMENT",
+            Self::City => "CITY",
+            Self::Organization => "ORGANIZATION",
+            Self::Event => "EVENT",
+            Self::Statistic => "STATISTIC",
+            Self::Document => "DOCUMENT",
+        }
+    }
+
+    /// Parses an upper-case name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// The GraphQL field names that the indexed title and body come from.
+    fn field_names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Achievement => ("title", "summary"),
+            Self::City => ("name", "body"),
+            Self::Organization | Self::Event => ("name", "source.excerpt"),
+            Self::Statistic => ("label", "source.excerpt"),
+            Self::Document => ("title", "text"),
+        }
+    }
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub text: String,
+    pub types: Vec<SearchType>,
+    pub category: Option<String>,
+    pub city: Option<String>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One matching entity.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub kind: SearchType,
+    pub slug: String,
+    pub score: f32,
+    pub highlights: Vec<Highlight>,
+}
+
+/// Counts of matches per value of one facet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacetCounts {
+    pub field: &'static str,
+    pub values: Vec<(String, u64)>,
+}
+
+/// A page of results with everything counted over all matches.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub total: usize,
+    pub facets: Vec<FacetCounts>,
+    pub suggestions: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What the index records about the data it was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Payload {
+    schema: u32,
+    generation: i64,
+}
+
+/// Fewer matches than this and the response carries did-you-mean suggestions.
+const FEW_MATCHES: usize = 3;
+
+/// The search index; share it behind an `Arc`.
+pub struct SearchIndex {
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    dir: PathBuf,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or builds it from the store when it is missing, unreadable,
+    /// of another schema version, or behind the store's data generation.
+    pub async fn open_or_build(dir: &Path, store: &Store) -> Result<Arc<Self>, Error> {
+        let generation = store.generation().await?;
+        let wanted = Payload { schema: SCHEMA_VERSION, generation };
+        let dir_owned = dir.to_owned();
+        let (index, current) = tokio::task::spawn_blocking(move || open_index(&dir_owned))
+            .await
+            .map_err(|error| Error::Internal(error.into()))??;
+        let search = Arc::new(Self::with_index(index, dir)?);
+        if current != Some(wanted) {
+            tracing::info!(index_dir = %dir.display(), found = ?current, wanted = ?wanted, "building the search index");
+            let docs = documents::collect(store).await?;
+            let this = search.clone();
+            tokio::task::spawn_blocking(move || this.rebuild(&docs, wanted))
+                .await
+                .map_err(|error| Error::Internal(error.into()))??;
+        }
+        Ok(search)
+    }
+
+    fn with_index(index: Index, dir: &Path) -> Result<Self, Error> {
+        fields::register_analyzers(&index);
+        let (_, fields) = Fields::build();
+        let writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { fields, reader, writer: Mutex::new(writer), dir: dir.to_owned() })
+    }
+
+    /// Returns the directory the index lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Returns how many entities the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Returns whether the index holds no entity.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Replaces every document and commits with the payload, then reloads the reader.
+    fn rebuild(&self, docs: &[IndexDoc], payload: Payload) -> Result<(), Error> {
+        let mut writer = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
+        writer.delete_all_documents()?;
+        for doc in docs {
+            writer.add_document(self.to_document(doc))?;
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&serde_json::to_string(&payload).map_err(|error| Error::Internal(error.into()))?);
+        commit.commit()?;
+        self.reader.reload()?;
+        tracing::info!(documents = docs.len(), generation = payload.generation, "search index committed");
+        Ok(())
+    }
+
+    fn to_document(&self, doc: &IndexDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let kind = doc.kind.as_str();
+        let mut out = doc!(
+            f.key => format!("{kind}:{}", doc.slug),
+            f.kind => kind,
+            f.slug => doc.slug.clone(),
+            f.title => doc.title.clone(),
+            f.body => doc.body.clone(),
+            f.context => doc.context.clone(),
+            f.title_plain => doc.title.clone(),
+            f.body_plain => format!("{}\n{}", doc.body, doc.context),
+            f.facets => Facet::from_path(["type", kind]),
+        );
+        if let Some(category) = &doc.category {
+            out.add_text(f.category, category);
+            out.add_facet(f.facets, Facet::from_path(["category", category.as_str()]));
+        }
+        for city in &doc.cities {
+            out.add_text(f.city, city);
+            out.add_facet(f.facets, Facet::from_path(["city", city.as_str()]));
+        }
+        out
+    }
+
+    /// Runs a search on a blocking thread.
+    pub async fn search(self: &Arc<Self>, request: SearchRequest) -> Result<SearchResults, Error> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.search_blocking(&request))
+            .await
+            .map_err(|error| Error::Internal(error.into()))?
+    }
+
+    fn search_blocking(&self, request: &SearchRequest) -> Result<SearchResults, Error> {
+        let parsed = query::parse(&request.text);
+        let searcher = self.reader.searcher();
+        let filters = self.filters(request, &parsed);
+        let mut warnings = parsed.warnings.clone();
+        let mut results = self.run(&searcher, &parsed, &filters, Occur::Must, request)?;
+        if results.total == 0 && parsed.clauses.len() > 1 {
+            let loose = self.run(&searcher, &parsed, &filters, Occur::Should, request)?;
+            if loose.total > 0 {
+                warnings.push("no result contains every word: showing results that contain some of them".to_owned());
+                results = loose;
+            }
+        }
+        if results.total < FEW_MATCHES {
+            results.suggestions = self.suggestions(&searcher, &parsed)?;
+        }
+        results.warnings = warnings;
+        Ok(results)
+    }
+
+    fn filters(&self, request: &SearchRequest, parsed: &ParsedQuery) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        let any_of = |field, values: Vec<String>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(
+                values
+                    .into_iter()
+                    .map(|value| {
+                        let query: Box<dyn Query> =
+                            Box::new(TermQuery::new(Term::from_field_text(field, &value), IndexRecordOption::Basic));
+                        (Occur::Should, query)
+                    })
+                    .collect(),
+            ))
+        };
+        let types: Vec<String> = request.types.iter().map(|t| t.as_str().to_owned()).collect();
+        for (field, values) in [
+            (f.kind, types),
+            (f.kind, parsed.types.clone()),
+            (f.category, request.category.iter().cloned().collect()),
+            (f.category, parsed.categories.clone()),
+            (f.city, request.city.iter().cloned().collect()),
+            (f.city, parsed.cities.clone()),
+        ] {
+            if !values.is_empty() {
+                filters.push(any_of(field, values));
+            }
+        }
+        filters
+    }
+
+    fn run(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        filters: &[Box<dyn Query>],
+        occur: Occur,
+        request: &SearchRequest,
+    ) -> Result<SearchResults, Error> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if parsed.clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        } else if occur == Occur::Must {
+            clauses.extend(parsed.clauses.iter().map(|c| (Occur::Must, query::clause_query(&self.fields, c))));
+        } else {
+            let any: Vec<(Occur, Box<dyn Query>)> =
+                parsed.clauses.iter().map(|c| (Occur::Should, query::clause_query(&self.fields, c))).collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        clauses.extend(parsed.excluded.iter().map(|c| (Occur::MustNot, query::clause_query(&self.fields, c))));
+        clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+        let query = BooleanQuery::new(clauses);
+
+        let mut facets = FacetCollector::for_field("facets");
+        for root in ["/type", "/category", "/city"] {
+            facets.add_facet(root);
+        }
+        let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
+        let (top, total, facet_counts) = searcher.search(&query, &(top, Count, facets))?;
+
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top.into_iter().take(request.limit) {
+            let stored: TantivyDocument = searcher.doc(address)?;
+            let text = |field| stored.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let Some(kind) = SearchType::parse(&text(self.fields.kind)) else { continue };
+            let (title_name, body_name) = kind.field_names();
+            let highlights = [(title_name, text(self.fields.title)), (body_name, text(self.fields.body))]
+                .into_iter()
+                .filter_map(|(name, value)| highlight::highlight(name, &value, &parsed.clauses))
+                .collect();
+            hits.push(SearchHit { kind, slug: text(self.fields.slug), score, highlights });
+        }
+        let facets = [("type", "/type"), ("category", "/category"), ("city", "/city")]
+            .into_iter()
+            .map(|(field, root)| {
+                let mut values: Vec<(String, u64)> = facet_counts
+                    .get(root)
+                    .map(|(facet, count)| (facet.to_path().last().map(|s| s.to_string()).unwrap_or_default(), count))
+                    .collect();
+                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                FacetCounts { field, values }
+            })
+            .collect();
+        Ok(SearchResults { hits, total, facets, ..Default::default() })
+    }
+
+    /// Did-you-mean: each word the index does not know, replaced by the closest word it
+    /// knows (fewest edits, then most frequent); up to three alternatives.
+    fn suggestions(&self, searcher: &Searcher, parsed: &ParsedQuery) -> Result<Vec<String>, Error> {
+        let words: Vec<&str> = parsed
+            .clauses
+            .iter()
+            .filter_map(|clause| match clause {
+                Clause::Word(word) => Some(word.plain.as_str()),
+                _ => None,
+            })
+            .collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let vocabulary = self.vocabulary(searcher)?;
+        let mut alternatives: Vec<Vec<String>> = Vec::new();
+        let mut corrected_any = false;
+        for word in &words {
+            if vocabulary.contains_key(*word) {
+                alternatives.push(vec![word.to_string()]);
+                continue;
+            }
+            let budget = query::typo_budget(word).max(1) as usize;
+            let mut candidates: Vec<(usize, std::cmp::Reverse<u64>, &String)> = vocabulary
+                .iter()
+                .filter(|(term, _)| term.len().abs_diff(word.len()) <= budget)
+                .map(|(term, freq)| (strsim::damerau_levenshtein(term, word), std::cmp::Reverse(*freq), term))
+                .filter(|(distance, _, _)| *distance <= budget)
+                .collect();
+            candidates.sort();
+            if candidates.is_empty() {
+                alternatives.push(vec![word.to_string()]);
+            } else {
+                corrected_any = true;
+                alternatives.push(candidates.into_iter().take(3).map(|(_, _, term)| term.clone()).collect());
+            }
+        }
+        if !corrected_any {
+            return Ok(Vec::new());
+        }
+        let mut suggestions = Vec::new();
+        for i in 0..3 {
+            let candidate: Vec<&str> =
+                alternatives.iter().map(|options| options.get(i).unwrap_or(&options[0]).as_str()).collect();
+            let candidate = candidate.join(" ");
+            if !suggestions.contains(&candidate) {
+                suggestions.push(candidate);
+            }
+        }
+        Ok(suggestions)
+    }
+
+    /// Returns every unstemmed word the index knows with its document frequency.
+    fn vocabulary(&self, searcher: &Searcher) -> Result<HashMap<String, u64>, Error> {
+        let mut vocabulary: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            for field in [self.fields.title_plain, self.fields.body_plain] {
+                let inverted = segment.inverted_index(field)?;
+                let mut stream = inverted.terms().stream().map_err(|error| Error::Internal(error.into()))?;
+                while stream.advance() {
+                    let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
+                    if term.chars().any(|c| c.is_ascii_digit()) {
+                        continue;
+                    }
+                    *vocabulary.entry(term.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+        Ok(vocabulary)
+    }
+}
+
+/// Opens the index in `dir` with its payload, or creates an empty one (wiping anything
+/// unreadable or of another schema) and returns no payload.
+fn open_index(dir: &Path) -> Result<(Index, Option<Payload>), Error> {
+    std::fs::create_dir_all(dir).map_err(|error| Error::Internal(anyhow::anyhow!("cannot create {}: {error}", dir.display())))?;
+    let (schema, _) = Fields::build();
+    if dir.join("meta.json").exists() {
+        match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => {
+                let payload = index
+                    .load_metas()
+                    .ok()
+                    .and_then(|metas| metas.payload)
+                    .and_then(|payload| serde_json::from_str::<Payload>(&payload).ok());
+                return Ok((index, payload));
+            }
+            Ok(_) => tracing::warn!(index_dir = %dir.display(), "the index has another schema: rebuilding it"),
+            Err(error) => tracing::warn!(index_dir = %dir.display(), %error, "the index is unreadable: rebuilding it"),
+        }
+    }
+    for entry in std::fs::read_dir(dir).map_err(|error| Error::Internal(error.into()))? {
+        let path = entry.map_err(|error| Error::Internal(error.into()))?.path();
+        if path.file_name().is_some_and(|name| name == ".gitkeep") {
+            continue;
+        }
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|error| Error::Internal(anyhow::anyhow!("cannot clear {}: {error}", path.display())))?;
+    }
+    let index = Index::create_in_dir(dir, schema)?;
+    Ok((index, None))
+}

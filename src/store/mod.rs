@@ -1,0 +1,178 @@
+//! The source of truth: the graph in SQL (SQLite by default) behind one `Store` type.
+//!
+//! Every read goes through `Store::fetch`, which counts queries so tests can prove
+//! that DataLoaders batch. SQL is written with `$N` placeholders and portable types
+//! so that a PostgreSQL backend needs only its own migrations.
+
+mod entities;
+mod import;
+mod page;
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+pub use entities::{rel, Entity, Rel};
+pub use page::{Bind, Cursor, Filter, Page, PageRequest, SortOrder};
+
+use crate::error::Error;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    queries: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Connects to `url` (e.g. `sqlite://achievement-graph.db`), creating a SQLite file when
+    /// missing, and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        sqlx::any::install_default_drivers();
+        let url = if url.starts_with("sqlite:") && !url.contains("mode=") {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        if !url.starts_with("sqlite:") {
+            return Err(Error::InvalidInput(format!(
+                "unsupported database url `{}`: only sqlite: is supported", redact(&url)
+            )));
+        }
+        let options = AnyConnectOptions::from_str(&url).map_err(Error::Store)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *connection).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *connection).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(Error::Store)?;
+        sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(Error::Store)?;
+        MIGRATOR.run(&pool).await.map_err(|error| Error::Internal(error.into()))?;
+        Ok(Self { pool, queries: Arc::default() })
+    }
+
+    /// Returns how many read queries this store has run; tests use it to check batching.
+    pub fn query_count(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    /// Runs a read query with positional binds and counts it.
+    pub(crate) async fn fetch(&self, sql: &str, binds: &[Bind]) -> Result<Vec<AnyRow>, Error> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        let mut query = sqlx::query(sql);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.clone()),
+                Bind::Real(value) => query.bind(*value),
+                Bind::Int(value) => query.bind(*value),
+            };
+        }
+        query.fetch_all(&self.pool).await.map_err(Error::Store)
+    }
+
+    /// Answers whether the database can be queried.
+    pub async fn ping(&self) -> Result<(), Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(Error::Store)?;
+        Ok(())
+    }
+
+    /// Returns the data generation: a number bumped by every change, which the index records.
+    pub async fn generation(&self) -> Result<i64, Error> {
+        let rows = self.fetch("SELECT value FROM meta WHERE key = 'generation'", &[]).await?;
+        let value: String = rows.first().map(|row| row.try_get("value")).transpose().map_err(Error::Store)?.unwrap_or_default();
+        value.parse().map_err(|_| Error::Internal(anyhow::anyhow!("corrupt generation marker `{value}`")))
+    }
+
+    /// Returns whether the store holds no document yet.
+    pub async fn is_empty(&self) -> Result<bool, Error> {
+        let rows = self.fetch("SELECT COUNT(*) AS n FROM documents", &[]).await?;
+        let count: i64 = rows[0].try_get("n").map_err(Error::Store)?;
+        Ok(count == 0)
+    }
+
+    /// Returns the entities with these ids, in no particular order; unknown ids are skipped.
+    pub async fn by_ids<T: Entity>(&self, ids: &[String]) -> Result<Vec<T>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {} FROM {} t WHERE t.id IN ({})",
+            T::COLUMNS,
+            T::TABLE,
+            placeholders(1, ids.len())
+        );
+        let binds: Vec<Bind> = ids.iter().cloned().map(Bind::Text).collect();
+        self.fetch(&sql, &binds).await?.iter().map(T::from_row).collect()
+    }
+
+    /// Returns every entity of a kind, in the order they were added.
+    pub async fn all<T: Entity>(&self) -> Result<Vec<T>, Error> {
+        let sql = format!("SELECT {} FROM {} t ORDER BY t.seq", T::COLUMNS, T::TABLE);
+        self.fetch(&sql, &[]).await?.iter().map(T::from_row).collect()
+    }
+
+    /// Returns the entities related to each parent through `rel`, one query for all parents.
+    pub async fn related<T: Entity>(&self, rel: Rel<T>, parents: &[String]) -> Result<Vec<(String, T)>, Error> {
+        if parents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {parent} AS parent__, {columns} FROM {from} WHERE {parent} IN ({holders}) ORDER BY {order}",
+            parent = rel.parent,
+            columns = T::COLUMNS,
+            from = rel.from,
+            holders = placeholders(1, parents.len()),
+            order = rel.order,
+        );
+        let binds: Vec<Bind> = parents.iter().cloned().map(Bind::Text).collect();
+        self.fetch(&sql, &binds).await?.iter().map(|row| parent_and_entity(row)).collect()
+    }
+
+    /// Returns every (parent, entity) pair of `rel`; the indexer uses it to denormalize.
+    pub async fn related_all<T: Entity>(&self, rel: Rel<T>) -> Result<Vec<(String, T)>, Error> {
+        let sql = format!(
+            "SELECT {parent} AS parent__, {columns} FROM {from} ORDER BY {order}",
+            parent = rel.parent,
+            columns = T::COLUMNS,
+            from = rel.from,
+            order = rel.order,
+        );
+        self.fetch(&sql, &[]).await?.iter().map(|row| parent_and_entity(row)).collect()
+    }
+}
+
+fn parent_and_entity<T: Entity>(row: &AnyRow) -> Result<(String, T), Error> {
+    let parent: String = row.try_get("parent__").map_err(Error::Store)?;
+    Ok((parent, T::from_row(row)?))
+}
+
+/// Returns `$first, $first+1, ...` for `count` binds.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Hides a password in a database url before it is logged or shown.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &credentials[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

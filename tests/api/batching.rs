@@ -1,0 +1,48 @@
+//! DataLoaders: nested lists cost one batched store query per level, not one per item.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn nested_lists_cost_one_store_query_per_level() {
+    let app = spawn_app().await;
+    let query = r#"{
+      events(first: 50) {
+        nodes {
+          name
+          city { name achievements(first: 10) { nodes { title cities { name } } } }
+          statistics { value }
+        }
+      }
+    }"#;
+    let before = app.store.query_count();
+    let data = app.data(query, json!({})).await;
+    let used = app.store.query_count() - before;
+    let events = data["events"]["nodes"].as_array().unwrap();
+    assert!(events.len() >= 5, "the dataset has several events");
+    // page + count, then one query each for: event cities, event statistics,
+    // city achievements, achievement cities.
+    assert_eq!(used, 6, "{} events took {used} store queries", events.len());
+}
+
+#[tokio::test]
+async fn the_whole_list_with_every_relation_stays_batched() {
+    let app = spawn_app().await;
+    let query = r#"{
+      achievementLists {
+        organizers { name }
+        achievements {
+          cities { name country { name } friendshipCities { name } }
+          organizations { name events { name } }
+          events { name organizers { name } }
+          statistics { value source { excerpt } subject { __typename } }
+          source { excerpt }
+        }
+      }
+    }"#;
+    let before = app.store.query_count();
+    app.data(query, json!({})).await;
+    let used = app.store.query_count() - before;
+    assert!(used <= 14, "a three-level query over the whole list took {used} store queries");
+}

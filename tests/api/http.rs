@@ -1,0 +1,67 @@
+//! The HTTP edge: health, playground, and GraphQL-shaped errors for bad requests.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{error_codes, spawn_app};
+
+#[tokio::test]
+async fn healthz_answers_200_when_store_and_index_are_usable() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert!(body["indexedDocuments"].as_u64().unwrap() > 100);
+}
+
+#[tokio::test]
+async fn get_graphql_serves_the_graphiql_playground() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/graphql", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(response.text().await.unwrap().to_lowercase().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_gets_a_graphql_shaped_400() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body("{ not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["BAD_REQUEST"]);
+}
+
+#[tokio::test]
+async fn an_unknown_route_gets_a_graphql_shaped_404() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/nowhere", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_codes(&body), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn invalid_graphql_is_reported_with_a_code_and_no_internal_text() {
+    let app = spawn_app().await;
+    let body = app.graphql("{ cities { nodes { nonsense } } }", json!({})).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("nonsense"));
+    let body = app.graphql("{ city(slug: 5) { name } }", json!({})).await;
+    assert!(!body["errors"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_malformed_id_is_a_bad_user_input_naming_the_argument() {
+    let app = spawn_app().await;
+    let body = app.graphql(r#"{ node(id: "not-an-id") { id } }"#, json!({})).await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+    assert_eq!(body["errors"][0]["extensions"]["field"], "id");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("not-an-id"));
+}

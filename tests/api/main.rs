@@ -1,0 +1,12 @@
+//! The integration suite: one binary, real HTTP on port 0, a temporary database and
+//! index per test.
+
+mod batching;
+mod dataset;
+mod graph;
+mod helpers;
+mod http;
+mod index;
+mod pagination;
+mod schema;
+mod search;
