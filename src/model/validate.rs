@@ -70,9 +70,7 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         if let Some(city) = &event.city {
             check.reference(format!("{path}.city"), &cities, "city", city);
         }
-        for (j, organizer) in event.organizers.iter().enumerate() {
-            check.reference(format!("{path}.organizers[{j}]"), &organizations, "organization", organizer);
-        }
+        check.references(&format!("{path}.organizers"), &organizations, "organization", &event.organizers);
         if let (Some(start), Some(end)) = (&event.start_date, &event.end_date) {
             if end.as_str() < start.as_str() {
                 check.problem(format!("{path}.endDate"), format!("ends ({end}) before it starts ({start})"));
@@ -86,9 +84,7 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         let path = format!("$.lists[{i}]");
         check.non_empty(format!("{path}.title"), &list.title);
         check.reference(format!("{path}.city"), &cities, "city", &list.city);
-        for (j, organizer) in list.organizers.iter().enumerate() {
-            check.reference(format!("{path}.organizers[{j}]"), &organizations, "organization", organizer);
-        }
+        check.references(&format!("{path}.organizers"), &organizations, "organization", &list.organizers);
         span(&mut check, format!("{path}.source"), &list.source);
     }
     let mut ranks = HashMap::new();
@@ -101,15 +97,9 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         } else if let Some(other) = ranks.insert((&achievement.list, achievement.rank), &achievement.id) {
             check.problem(format!("{path}.rank"), format!("rank {} is already held by `{other}` in its list", achievement.rank));
         }
-        for (j, city) in achievement.cities.iter().enumerate() {
-            check.reference(format!("{path}.cities[{j}]"), &cities, "city", city);
-        }
-        for (j, organization) in achievement.organizations.iter().enumerate() {
-            check.reference(format!("{path}.organizations[{j}]"), &organizations, "organization", organization);
-        }
-        for (j, event) in achievement.events.iter().enumerate() {
-            check.reference(format!("{path}.events[{j}]"), &events, "event", event);
-        }
+        check.references(&format!("{path}.cities"), &cities, "city", &achievement.cities);
+        check.references(&format!("{path}.organizations"), &organizations, "organization", &achievement.organizations);
+        check.references(&format!("{path}.events"), &events, "event", &achievement.events);
         if span(&mut check, format!("{path}.source"), &achievement.source)
             && !achievement.source.excerpt.contains(achievement.summary.as_str())
         {
@@ -178,6 +168,17 @@ impl Checker {
     fn reference(&mut self, path: String, known: &HashSet<&str>, kind: &str, id: &str) {
         if !known.contains(id) {
             self.problem(path, format!("no {kind} has the id `{id}`"));
+        }
+    }
+
+    /// Checks a list of references: each must resolve and appear once.
+    fn references(&mut self, path: &str, known: &HashSet<&str>, kind: &str, ids: &[String]) {
+        let mut seen = HashSet::new();
+        for (j, id) in ids.iter().enumerate() {
+            self.reference(format!("{path}[{j}]"), known, kind, id);
+            if !seen.insert(id) {
+                self.problem(format!("{path}[{j}]"), format!("`{id}` is listed twice"));
+            }
         }
     }
 

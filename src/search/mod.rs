@@ -233,6 +233,8 @@ impl SearchIndex {
         let filters = self.filters(request, &parsed);
         let mut warnings = parsed.warnings.clone();
         let mut results = self.run(&searcher, &parsed, &filters, Occur::Must, request)?;
+        // Suggestions depend on how well the whole query matched, before any fallback.
+        let suggestions = if results.total < FEW_MATCHES { self.suggestions(&searcher, &parsed)? } else { Vec::new() };
         if results.total == 0 && parsed.clauses.len() > 1 {
             let loose = self.run(&searcher, &parsed, &filters, Occur::Should, request)?;
             if loose.total > 0 {
@@ -240,9 +242,7 @@ impl SearchIndex {
                 results = loose;
             }
         }
-        if results.total < FEW_MATCHES {
-            results.suggestions = self.suggestions(&searcher, &parsed)?;
-        }
+        results.suggestions = suggestions;
         results.warnings = warnings;
         Ok(results)
     }

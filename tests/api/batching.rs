@@ -46,3 +46,16 @@ async fn the_whole_list_with_every_relation_stays_batched() {
     let used = app.store.query_count() - before;
     assert!(used <= 14, "a three-level query over the whole list took {used} store queries");
 }
+
+#[tokio::test]
+async fn nodes_by_id_are_loaded_in_one_query_per_type() {
+    let app = spawn_app().await;
+    let data = app.data("{ statistics(first: 30) { nodes { id } } }", json!({})).await;
+    let ids: Vec<&str> = data["statistics"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 30);
+    let before = app.store.query_count();
+    let found = app.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": ids })).await;
+    assert_eq!(app.store.query_count() - before, 1);
+    let returned: Vec<&str> = found["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(returned, ids, "nodes come back in the order asked");
+}

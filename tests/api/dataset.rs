@@ -181,6 +181,7 @@ fn validation_reports_each_problem_with_its_json_path() {
         (Box::new(|j| j["cities"][0]["id"] = json!("Chang Chun")), "$.cities[0].id: `Chang Chun` is not a slug"),
         (Box::new(|j| j["statistics"][2]["value"] = json!(123456.0)), "$.statistics[2].value: 123456 is not stated"),
         (Box::new(|j| j["format"] = json!("something/else")), "$.format"),
+        (Box::new(|j| j["achievements"][9]["cities"][1] = json!("changchun")), "$.achievements[9].cities[1]: `changchun` is listed twice"),
         (Box::new(|j| j["cities"][0]["population"] = json!(1)), "$.cities[0]"),
     ];
     for (edit, expected) in cases {

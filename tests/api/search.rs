@@ -229,6 +229,11 @@ async fn little_results_come_with_did_you_mean_suggestions() {
     let result = search(&app, "fiml", json!({})).await;
     assert_eq!(result["totalCount"], 0);
     assert!(result["suggestions"].as_array().unwrap().contains(&json!("film")), "{:#}", result["suggestions"]);
+    // A misspelt word among good ones: the loose fallback finds results, and the
+    // suggestion still offers the corrected query.
+    let mixed = search(&app, "fiml festival", json!({})).await;
+    assert!(mixed["totalCount"].as_u64().unwrap() > 0);
+    assert!(mixed["suggestions"].as_array().unwrap().contains(&json!("film festival")), "{:#}", mixed["suggestions"]);
     let plenty = search(&app, "changchun", json!({})).await;
     assert_eq!(plenty["suggestions"], json!([]));
 }
