@@ -86,6 +86,36 @@ fn every_number_written_in_digits_is_a_statistic_unless_it_is_a_date_an_ordinal_
 }
 
 #[test]
+fn every_number_written_as_a_word_is_a_statistic_unless_it_is_a_title_or_an_idiom() {
+    let dataset = Dataset::bundled();
+    let text = &dataset.documents[0].text;
+    // ASCII lowercasing keeps byte offsets equal to the text's.
+    let lower = text.to_ascii_lowercase();
+    let words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty"];
+    let mut covered = 0;
+    for (at, _) in lower.match_indices(|c: char| c.is_alphabetic()) {
+        let starts_word = lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        let Some(word) = words.iter().find(|w| starts_word && lower[at..].starts_with(*w)
+            && !lower[at + w.len()..].starts_with(|c: char| c.is_alphanumeric())) else { continue };
+        let start = text[..at].chars().count() as i64;
+        let is_stated = dataset.statistics.iter().any(|s| {
+            s.source.start <= start && start < s.source.end && number::is_stated_in(s.value, &s.source.excerpt)
+                && number::spellings(s.value).iter().any(|spelling| spelling == word)
+        });
+        if is_stated {
+            covered += 1;
+            continue;
+        }
+        // "Top Ten" is a title, not a count; "one of the most ..." is an idiom.
+        let title = lower[..at].ends_with("top ");
+        let idiom = lower[at..].starts_with("one of");
+        let context: String = text[at..].chars().take(40).collect();
+        assert!(title || idiom, "`{word}` at char {start} (`{context}`) is not a statistic");
+    }
+    assert!(covered >= 10, "{covered}");
+}
+
+#[test]
 fn the_selection_is_described_with_its_own_figures() {
     let dataset = Dataset::bundled();
     let list = &dataset.lists[0];
