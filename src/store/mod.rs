@@ -1,8 +1,9 @@
-//! The source of truth: the graph in SQL (SQLite by default) behind one `Store` type.
+//! The source of truth: the graph in SQL (SQLite by default, or PostgreSQL) behind one
+//! `Store` type.
 //!
 //! Every read goes through `Store::fetch`, which counts queries so tests can prove
-//! that DataLoaders batch. SQL is written with `$N` placeholders and portable types
-//! so that a PostgreSQL backend needs only its own migrations.
+//! that DataLoaders batch. SQL is written with `$N` placeholders and portable types;
+//! SQLite and PostgreSQL differ only in their migrations.
 
 mod entities;
 mod import;
@@ -20,7 +21,8 @@ pub use page::{Bind, Cursor, Filter, Page, PageRequest, SortOrder};
 
 use crate::error::Error;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/postgres");
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
@@ -30,36 +32,42 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to `url` (e.g. `sqlite://achievement-graph.db`), creating a SQLite file when
-    /// missing, and applies pending migrations.
+    /// Connects to `url` (`sqlite://FILE`, created when missing, or `postgres://...`) and
+    /// applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self, Error> {
         sqlx::any::install_default_drivers();
-        let url = if url.starts_with("sqlite:") && !url.contains("mode=") {
-            let separator = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{separator}mode=rwc")
+        let (url, migrator, sqlite) = if url.starts_with("sqlite:") {
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            };
+            (url, &SQLITE_MIGRATOR, true)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (url.to_owned(), &POSTGRES_MIGRATOR, false)
         } else {
-            url.to_owned()
-        };
-        if !url.starts_with("sqlite:") {
             return Err(Error::InvalidInput(format!(
-                "unsupported database url `{}`: only sqlite: is supported", redact(&url)
+                "unsupported database url `{}`: use sqlite:// or postgres://",
+                redact(url)
             )));
-        }
+        };
         let options = AnyConnectOptions::from_str(&url).map_err(Error::Store)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .after_connect(|connection, _| {
+        let mut pool = AnyPoolOptions::new().max_connections(8);
+        if sqlite {
+            pool = pool.after_connect(|connection, _| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *connection).await?;
                     sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *connection).await?;
                     Ok(())
                 })
-            })
-            .connect_with(options)
-            .await
-            .map_err(Error::Store)?;
-        sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(Error::Store)?;
-        MIGRATOR.run(&pool).await.map_err(|error| Error::Internal(error.into()))?;
+            });
+        }
+        let pool = pool.connect_with(options).await.map_err(Error::Store)?;
+        if sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(Error::Store)?;
+        }
+        migrator.run(&pool).await.map_err(|error| Error::Internal(error.into()))?;
         Ok(Self { pool, queries: Arc::default() })
     }
 

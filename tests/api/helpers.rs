@@ -28,6 +28,11 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_in(dir: TempDir) -> TestApp {
     let config = Config::ephemeral(database_url(&dir), index_dir(&dir));
     let app = App::build(&config).await.expect("the app builds");
+    serve(app, dir)
+}
+
+/// Serves a built app in the background; its state lives in `dir`.
+pub fn serve(app: App, dir: TempDir) -> TestApp {
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();

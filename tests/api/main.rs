@@ -8,5 +8,6 @@ mod helpers;
 mod http;
 mod index;
 mod pagination;
+mod postgres;
 mod schema;
 mod search;
