@@ -38,7 +38,7 @@ impl Date {
             }
             if let Some(day) = parts.get(2) {
                 let day: u32 = day.parse().unwrap_or(0);
-                let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+                let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
                 let days_in_month = match month {
                     2 if leap => 29,
                     2 => 28,

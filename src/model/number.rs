@@ -22,9 +22,9 @@ pub fn spellings(value: f64) -> Vec<String> {
     out.push(format!("{sign}{whole}"));
     out.push(format!("{sign}{}", with_thousands(whole)));
     for (scale, word) in [(1_000_000_000u64, "billion"), (1_000_000, "million")] {
-        if whole >= scale && whole % scale == 0 {
+        if whole >= scale && whole.is_multiple_of(scale) {
             out.push(format!("{sign}{} {word}", with_thousands(whole / scale)));
-        } else if whole >= scale && (whole * 10) % scale == 0 {
+        } else if whole >= scale && (whole * 10).is_multiple_of(scale) {
             out.push(format!("{sign}{} {word}", whole as f64 / scale as f64));
         }
     }
@@ -45,7 +45,7 @@ pub fn is_stated_in(value: f64, excerpt: &str) -> bool {
 fn word(n: u64) -> Option<String> {
     match n {
         0..=19 => Some(UNITS[n as usize].to_owned()),
-        20..=99 if n % 10 == 0 => Some(TENS[(n / 10) as usize].to_owned()),
+        20..=99 if n.is_multiple_of(10) => Some(TENS[(n / 10) as usize].to_owned()),
         20..=99 => Some(format!("{}-{}", TENS[(n / 10) as usize], UNITS[(n % 10) as usize])),
         100 => Some("hundred".to_owned()),
         _ => None,
@@ -56,7 +56,7 @@ fn with_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

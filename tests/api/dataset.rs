@@ -199,7 +199,8 @@ fn problems_after(edit: impl FnOnce(&mut Value)) -> Vec<String> {
 
 #[test]
 fn validation_reports_each_problem_with_its_json_path() {
-    let cases: Vec<(Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn FnOnce(&mut Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (Box::new(|j| j["statistics"][3]["value"] = json!("many")), "$.statistics[3].value"),
         (Box::new(|j| j["cities"][1]["id"] = j["cities"][0]["id"].clone()), "$.cities[1].id: duplicate id"),
         (Box::new(|j| j["achievements"][0]["cities"][0] = json!("atlantis")), "$.achievements[0].cities[0]: no city has the id `atlantis`"),
