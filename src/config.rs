@@ -56,11 +56,34 @@ pub struct Config {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub storage: Storage,
+    /// Tokens that may write, as comma-separated `name=secret` pairs.
+    #[arg(long, env = "AG_TOKENS", hide_env_values = true)]
+    pub tokens: Option<String>,
+    /// A file of `name:sha256-hex` lines, one token each (`#` starts a comment).
+    #[arg(long, env = "AG_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
 }
 
 impl Config {
     /// Returns a configuration for the given storage, listening on a free loopback port.
     pub fn ephemeral(database_url: String, index_dir: PathBuf) -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), storage: Storage { database_url, index_dir } }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            storage: Storage { database_url, index_dir },
+            tokens: None,
+            tokens_file: None,
+        }
+    }
+
+    /// Reads the configured tokens (pairs and file together); bad configuration is an error.
+    pub fn tokens(&self) -> Result<crate::auth::Tokens, crate::error::Error> {
+        let pairs = match &self.tokens {
+            Some(text) => crate::auth::Tokens::parse_pairs(text)?,
+            None => crate::auth::Tokens::default(),
+        };
+        match &self.tokens_file {
+            Some(path) => pairs.merge(crate::auth::Tokens::read_file(path)?),
+            None => Ok(pairs),
+        }
     }
 }

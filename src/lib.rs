@@ -6,6 +6,7 @@
 //! them together.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod graphql;

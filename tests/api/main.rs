@@ -1,6 +1,7 @@
 //! The integration suite: one binary, real HTTP on port 0, a temporary database and
 //! index per test.
 
+mod auth;
 mod batching;
 mod dataset;
 mod graph;
