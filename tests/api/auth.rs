@@ -6,12 +6,12 @@ use std::process::{Command, Stdio};
 
 use achievement_graph::{App, Config};
 
-use crate::helpers::{database_url, index_dir};
+use crate::helpers::{sqlite_url, index_dir};
 
 #[tokio::test]
 async fn a_malformed_token_stops_the_start_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::ephemeral(database_url(&dir), index_dir(&dir));
+    let mut config = Config::ephemeral(sqlite_url(&dir), index_dir(&dir));
     config.tokens = Some("alice".to_owned());
     let error = App::build(&config).await.err().expect("the start is refused");
     assert_eq!(error.to_string(), "token 1: expected `name=secret`");
@@ -28,7 +28,7 @@ async fn a_malformed_token_stops_the_start_with_a_clear_error() {
 fn secrets_never_reach_the_logs() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_achievement-graph"))
-        .args(["--listen", "127.0.0.1:0", "--database-url", &database_url(&dir), "--index-dir"])
+        .args(["--listen", "127.0.0.1:0", "--database-url", &sqlite_url(&dir), "--index-dir"])
         .arg(index_dir(&dir))
         .env("AG_TOKENS", "alice=correct-horse-battery,bob=tr0ub4dor")
         .env("RUST_LOG", "trace")

@@ -6,7 +6,7 @@ use achievement_graph::model::dataset::{Dataset, BUNDLED};
 use achievement_graph::model::{char_slice, number, Category, Qualifier};
 use serde_json::{json, Value};
 
-use crate::helpers::{database_url, index_dir, spawn_app};
+use crate::helpers::spawn_app;
 
 const ARTICLE: &str = include_str!("../../data/changchun-top-ten-2019.txt");
 
@@ -250,11 +250,11 @@ async fn importing_an_invalid_file_changes_nothing() {
     let before = app.store.generation().await.unwrap();
     let mut json: Value = serde_json::from_str(BUNDLED).unwrap();
     json["statistics"][0]["source"]["start"] = json!(3);
-    let file = app.dir.path().join("bad.json");
+    let file = app.storage.dir.path().join("bad.json");
     std::fs::write(&file, json.to_string()).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_achievement-graph"))
-        .args(["import", file.to_str().unwrap(), "--database-url", &database_url(&app.dir), "--index-dir"])
-        .arg(index_dir(&app.dir).with_extension("other"))
+        .args(["import", file.to_str().unwrap(), "--database-url", &app.storage.database_url, "--index-dir"])
+        .arg(app.storage.index_dir().with_extension("other"))
         .output()
         .unwrap();
     assert!(!output.status.success());

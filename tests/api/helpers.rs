@@ -8,41 +8,66 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// Where a test server keeps its state: a temporary directory (index, SQLite file)
+/// and a database url, SQLite by default or a fresh PostgreSQL database when
+/// `TEST_BACKEND=postgres`.
+pub struct Storage {
+    pub dir: TempDir,
+    pub database_url: String,
+}
+
+impl Storage {
+    /// Returns empty state on the backend the run was asked for.
+    pub async fn fresh() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let database_url = match std::env::var("TEST_BACKEND").as_deref() {
+            Ok("postgres") => crate::postgres::fresh_database().await.expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL"),
+            Ok("sqlite") | Err(_) => sqlite_url(&dir),
+            Ok(other) => panic!("unknown TEST_BACKEND `{other}`: use sqlite or postgres"),
+        };
+        Self { dir, database_url }
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        index_dir(&self.dir)
+    }
+}
+
 /// A server running on a free port over its own temporary database and index.
 pub struct TestApp {
     pub address: String,
     pub store: Store,
     pub client: reqwest::Client,
-    pub dir: TempDir,
+    pub storage: Storage,
     shutdown: oneshot::Sender<()>,
     server: tokio::task::JoinHandle<Result<(), achievement_graph::Error>>,
 }
 
-/// Starts a server on the bundled dataset in a fresh temporary directory.
+/// Starts a server on the bundled dataset over fresh state.
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    spawn_app_in(dir).await
+    start(Storage::fresh().await).await
 }
 
-/// Starts a server whose database and index live in `dir`.
-pub async fn spawn_app_in(dir: TempDir) -> TestApp {
-    let config = Config::ephemeral(database_url(&dir), index_dir(&dir));
+/// Starts a server over existing state (e.g. after `TestApp::stop`).
+pub async fn start(storage: Storage) -> TestApp {
+    let config = Config::ephemeral(storage.database_url.clone(), storage.index_dir());
     let app = App::build(&config).await.expect("the app builds");
-    serve(app, dir)
+    serve(app, storage)
 }
 
-/// Serves a built app in the background; its state lives in `dir`.
-pub fn serve(app: App, dir: TempDir) -> TestApp {
+/// Serves a built app in the background.
+pub fn serve(app: App, storage: Storage) -> TestApp {
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run(async move {
         let _ = stopped.await;
     }));
-    TestApp { address, store, client: reqwest::Client::new(), dir, shutdown, server }
+    TestApp { address, store, client: reqwest::Client::new(), storage, shutdown, server }
 }
 
-pub fn database_url(dir: &TempDir) -> String {
+/// A SQLite database in `dir`.
+pub fn sqlite_url(dir: &TempDir) -> String {
     format!("sqlite://{}", dir.path().join("graph.db").display())
 }
 
@@ -52,11 +77,11 @@ pub fn index_dir(dir: &TempDir) -> PathBuf {
 
 impl TestApp {
     /// Stops the server gracefully, waits until it has released the index, and returns
-    /// its directory so another server can start on the same state.
-    pub async fn stop(self) -> TempDir {
+    /// its state so another server can start on it.
+    pub async fn stop(self) -> Storage {
         let _ = self.shutdown.send(());
         self.server.await.expect("the server task ends").expect("the server stops cleanly");
-        self.dir
+        self.storage
     }
 
     /// Posts a GraphQL request and returns the whole JSON response.

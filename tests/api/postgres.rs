@@ -5,10 +5,10 @@ use achievement_graph::{App, Config};
 use serde_json::json;
 use sqlx::Connection;
 
-use crate::helpers::{index_dir, TestApp};
+use crate::helpers::{Storage, TestApp};
 
 /// Creates an empty database on the test server and returns its url.
-async fn fresh_database() -> Option<String> {
+pub async fn fresh_database() -> Option<String> {
     let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
         eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL test");
         return None;
@@ -40,10 +40,11 @@ async fn fresh_database() -> Option<String> {
 }
 
 async fn spawn_on_postgres() -> Option<TestApp> {
-    let url = fresh_database().await?;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::build(&Config::ephemeral(url, index_dir(&dir))).await.expect("the app builds on PostgreSQL");
-    Some(crate::helpers::serve(app, dir))
+    let storage = Storage { dir: tempfile::tempdir().unwrap(), database_url: fresh_database().await? };
+    let app = App::build(&Config::ephemeral(storage.database_url.clone(), storage.index_dir()))
+        .await
+        .expect("the app builds on PostgreSQL");
+    Some(crate::helpers::serve(app, storage))
 }
 
 #[tokio::test]
