@@ -122,6 +122,10 @@ impl Document {
     async fn id(&self) -> ID {
         encode(NodeType::Document, &self.id)
     }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
+    }
     async fn slug(&self) -> &str {
         &self.id
     }
@@ -149,6 +153,10 @@ impl Document {
 impl AchievementList {
     async fn id(&self) -> ID {
         encode(NodeType::AchievementList, &self.id)
+    }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -185,6 +193,10 @@ impl AchievementList {
 impl Achievement {
     async fn id(&self) -> ID {
         encode(NodeType::Achievement, &self.id)
+    }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -230,6 +242,10 @@ impl Country {
     async fn id(&self) -> ID {
         encode(NodeType::Country, &self.id)
     }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
+    }
     async fn slug(&self) -> &str {
         &self.id
     }
@@ -245,6 +261,10 @@ impl Country {
 impl City {
     async fn id(&self) -> ID {
         encode(NodeType::City, &self.id)
+    }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -283,6 +303,10 @@ impl City {
 impl Organization {
     async fn id(&self) -> ID {
         encode(NodeType::Organization, &self.id)
+    }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -330,6 +354,10 @@ impl Event {
     async fn id(&self) -> ID {
         encode(NodeType::Event, &self.id)
     }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
+    }
     async fn slug(&self) -> &str {
         &self.id
     }
@@ -368,6 +396,10 @@ impl Event {
 impl Statistic {
     async fn id(&self) -> ID {
         encode(NodeType::Statistic, &self.id)
+    }
+    /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
+    async fn version(&self) -> i64 {
+        self.version
     }
     async fn slug(&self) -> &str {
         &self.id

@@ -185,6 +185,8 @@ pub fn char_slice(text: &str, start: i64, end: i64) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub title: String,
     pub publisher: Option<String>,
     pub published_on: Option<Date>,
@@ -194,12 +196,16 @@ pub struct Document {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Country {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct City {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub name: String,
     pub country: String,
 }
@@ -207,6 +213,8 @@ pub struct City {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Organization {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub name: String,
     pub kind: OrganizationKind,
     pub country: Option<String>,
@@ -218,6 +226,8 @@ pub struct Organization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub name: String,
     pub start_date: Option<Date>,
     pub end_date: Option<Date>,
@@ -228,6 +238,8 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AchievementList {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub title: String,
     pub city: String,
     pub announced_on: Option<Date>,
@@ -238,6 +250,8 @@ pub struct AchievementList {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Achievement {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub list: String,
     pub rank: i64,
     pub title: String,
@@ -249,6 +263,8 @@ pub struct Achievement {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statistic {
     pub id: String,
+    /// 1 when written, bumped by each update.
+    pub version: i64,
     pub label: String,
     pub value: f64,
     pub unit: String,

@@ -182,10 +182,11 @@ fn optional_span(row: &AnyRow) -> Result<Option<Span>, Error> {
 
 impl Entity for Document {
     const TABLE: &'static str = "documents";
-    const COLUMNS: &'static str = "t.id, t.title, t.publisher, t.published_on, t.text";
+    const COLUMNS: &'static str = "t.id, t.title, t.publisher, t.published_on, t.text, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
         Ok(Self {
             id: get(row, "id")?,
+            version: get(row, "version")?,
             title: get(row, "title")?,
             publisher: get(row, "publisher")?,
             published_on: date(row, "published_on")?,
@@ -199,9 +200,9 @@ impl Entity for Document {
 
 impl Entity for Country {
     const TABLE: &'static str = "countries";
-    const COLUMNS: &'static str = "t.id, t.name";
+    const COLUMNS: &'static str = "t.id, t.name, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
-        Ok(Self { id: get(row, "id")?, name: get(row, "name")? })
+        Ok(Self { id: get(row, "id")?, version: get(row, "version")?, name: get(row, "name")? })
     }
     fn id(&self) -> &str {
         &self.id
@@ -210,9 +211,9 @@ impl Entity for Country {
 
 impl Entity for City {
     const TABLE: &'static str = "cities";
-    const COLUMNS: &'static str = "t.id, t.name, t.country_id";
+    const COLUMNS: &'static str = "t.id, t.name, t.country_id, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
-        Ok(Self { id: get(row, "id")?, name: get(row, "name")?, country: get(row, "country_id")? })
+        Ok(Self { id: get(row, "id")?, version: get(row, "version")?, name: get(row, "name")?, country: get(row, "country_id")? })
     }
     fn id(&self) -> &str {
         &self.id
@@ -222,11 +223,12 @@ impl Entity for City {
 impl Entity for Organization {
     const TABLE: &'static str = "organizations";
     const COLUMNS: &'static str =
-        "t.id, t.name, t.kind, t.country_id, t.city_id, t.founded_on, t.source_document, t.source_start, t.source_end";
+        "t.id, t.name, t.kind, t.country_id, t.city_id, t.founded_on, t.source_document, t.source_start, t.source_end, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
         let kind: String = get(row, "kind")?;
         Ok(Self {
             id: get(row, "id")?,
+            version: get(row, "version")?,
             name: get(row, "name")?,
             kind: stored(OrganizationKind::parse(&kind), "kind", &kind)?,
             country: get(row, "country_id")?,
@@ -243,10 +245,11 @@ impl Entity for Organization {
 impl Entity for Event {
     const TABLE: &'static str = "events";
     const COLUMNS: &'static str =
-        "t.id, t.name, t.start_date, t.end_date, t.city_id, t.source_document, t.source_start, t.source_end";
+        "t.id, t.name, t.start_date, t.end_date, t.city_id, t.source_document, t.source_start, t.source_end, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
         Ok(Self {
             id: get(row, "id")?,
+            version: get(row, "version")?,
             name: get(row, "name")?,
             start_date: date(row, "start_date")?,
             end_date: date(row, "end_date")?,
@@ -262,11 +265,12 @@ impl Entity for Event {
 impl Entity for AchievementList {
     const TABLE: &'static str = "lists";
     const COLUMNS: &'static str =
-        "t.id, t.title, t.city_id, t.announced_on, t.stages, t.source_document, t.source_start, t.source_end";
+        "t.id, t.title, t.city_id, t.announced_on, t.stages, t.source_document, t.source_start, t.source_end, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
         let stages: String = get(row, "stages")?;
         Ok(Self {
             id: get(row, "id")?,
+            version: get(row, "version")?,
             title: get(row, "title")?,
             city: get(row, "city_id")?,
             announced_on: date(row, "announced_on")?,
@@ -282,11 +286,12 @@ impl Entity for AchievementList {
 impl Entity for Achievement {
     const TABLE: &'static str = "achievements";
     const COLUMNS: &'static str =
-        "t.id, t.list_id, t.rank, t.title, t.category, t.summary, t.source_document, t.source_start, t.source_end";
+        "t.id, t.list_id, t.rank, t.title, t.category, t.summary, t.source_document, t.source_start, t.source_end, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
         let category: String = get(row, "category")?;
         Ok(Self {
             id: get(row, "id")?,
+            version: get(row, "version")?,
             list: get(row, "list_id")?,
             rank: get(row, "rank")?,
             title: get(row, "title")?,
@@ -303,12 +308,13 @@ impl Entity for Achievement {
 impl Entity for Statistic {
     const TABLE: &'static str = "statistics";
     const COLUMNS: &'static str = "t.id, t.label, t.value, t.unit, t.qualifier, t.period, t.subject_type, t.subject_id, \
-                                   t.source_document, t.source_start, t.source_end";
+                                   t.source_document, t.source_start, t.source_end, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
         let qualifier: String = get(row, "qualifier")?;
         let subject_type: String = get(row, "subject_type")?;
         Ok(Self {
             id: get(row, "id")?,
+            version: get(row, "version")?,
             label: get(row, "label")?,
             value: get(row, "value")?,
             unit: get(row, "unit")?,

@@ -181,3 +181,26 @@ async fn every_source_excerpt_is_the_document_text_at_its_offsets() {
         assert_eq!(span["excerpt"].as_str().unwrap(), expected);
     }
 }
+
+#[tokio::test]
+async fn every_entity_starts_at_version_1() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            r#"{ documents { version } achievementLists { version } countries { version }
+                 achievements(first: 100) { nodes { version } } cities(first: 100) { nodes { version } }
+                 organizations(first: 100) { nodes { version } } events(first: 100) { nodes { version } }
+                 statistics(first: 100) { nodes { version } } }"#,
+            json!({}),
+        )
+        .await;
+    let mut seen = 0;
+    for (_, value) in data.as_object().unwrap() {
+        let items = if value.is_array() { value.as_array().unwrap() } else { value["nodes"].as_array().unwrap() };
+        for item in items {
+            assert_eq!(item["version"], 1);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 1 + 1 + 6 + 10 + 6 + 24 + 15 + 81);
+}
