@@ -32,7 +32,8 @@ impl App {
             index_dir = %config.storage.index_dir.display(),
             "starting"
         );
-        // Checked before anything is opened, so a typo in a token stops the start at once.
+        // Checked before anything is opened, so a typo in a token stops the start at once;
+        // mutations (still to come) will take the tokens from here.
         let tokens = config.tokens()?;
         tracing::info!(tokens = ?tokens, "tokens that may write");
         let (store, index) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
@@ -40,7 +41,7 @@ impl App {
             .await
             .map_err(|error| Error::InvalidInput(format!("cannot listen on {}: {error}", config.listen)))?;
         let schema = graphql::build(store.clone(), index.clone());
-        Ok(Self { listener, state: AppState { schema, store, index, tokens: Arc::new(tokens) } })
+        Ok(Self { listener, state: AppState { schema, store, index } })
     }
 
     /// Returns the address actually bound (useful with port 0).

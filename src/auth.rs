@@ -85,16 +85,6 @@ impl Tokens {
         Ok(())
     }
 
-    /// Returns whether no token is configured (then nothing can be written).
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Returns the names of the configured tokens.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(name, _)| name.as_str())
-    }
-
     /// Returns the name of the token whose secret this is. Every entry is compared, in
     /// constant time, so the answer's timing says nothing about which one matched.
     pub fn verify(&self, secret: &str) -> Option<&str> {

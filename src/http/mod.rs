@@ -14,7 +14,6 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::Tokens;
 use crate::graphql::{loaders_for_request, AppSchema};
 use crate::search::SearchIndex;
 use crate::store::Store;
@@ -25,8 +24,6 @@ pub struct AppState {
     pub schema: AppSchema,
     pub store: Store,
     pub index: Arc<SearchIndex>,
-    /// The tokens that may write (used by mutations).
-    pub tokens: Arc<Tokens>,
 }
 
 /// Builds the router.

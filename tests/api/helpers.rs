@@ -52,11 +52,6 @@ pub async fn spawn_app() -> TestApp {
 pub async fn start(storage: Storage) -> TestApp {
     let config = Config::ephemeral(storage.database_url.clone(), storage.index_dir());
     let app = App::build(&config).await.expect("the app builds");
-    serve(app, storage)
-}
-
-/// Serves a built app in the background.
-pub fn serve(app: App, storage: Storage) -> TestApp {
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
     let (shutdown, stopped) = oneshot::channel::<()>();

@@ -1,11 +1,10 @@
 //! The same server on PostgreSQL: a fresh database per test on the server named by
 //! `TEST_DATABASE_URL` (CI sets it); skipped with a message when it is not set.
 
-use achievement_graph::{App, Config};
 use serde_json::json;
 use sqlx::Connection;
 
-use crate::helpers::{Storage, TestApp};
+use crate::helpers::{start, Storage, TestApp};
 
 /// Creates an empty database on the test server and returns its url.
 pub async fn fresh_database() -> Option<String> {
@@ -41,10 +40,7 @@ pub async fn fresh_database() -> Option<String> {
 
 async fn spawn_on_postgres() -> Option<TestApp> {
     let storage = Storage { dir: tempfile::tempdir().unwrap(), database_url: fresh_database().await? };
-    let app = App::build(&Config::ephemeral(storage.database_url.clone(), storage.index_dir()))
-        .await
-        .expect("the app builds on PostgreSQL");
-    Some(crate::helpers::serve(app, storage))
+    Some(start(storage).await)
 }
 
 #[tokio::test]
