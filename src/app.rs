@@ -5,20 +5,23 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::http::{router, AppState};
+use crate::http::{router, AppState, WsLimits};
 use crate::model::dataset::Dataset;
-use crate::search::SearchIndex;
+use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
 use crate::graphql;
 
 /// A built server, bound to its port but not yet serving.
 pub struct App {
     listener: TcpListener,
+    /// How often the indexer polls the outbox.
+    poll: Duration,
     state: AppState,
 }
 
@@ -32,8 +35,7 @@ impl App {
             index_dir = %config.storage.index_dir.display(),
             "starting"
         );
-        // Checked before anything is opened, so a typo in a token stops the start at once;
-        // mutations (still to come) will take the tokens from here.
+        // Checked before anything is opened, so a typo in a token stops the start at once.
         let tokens = config.tokens()?;
         tracing::info!(tokens = ?tokens, "tokens that may write");
         let (store, index) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
@@ -41,7 +43,12 @@ impl App {
             .await
             .map_err(|error| Error::InvalidInput(format!("cannot listen on {}: {error}", config.listen)))?;
         let schema = graphql::build(store.clone(), index.clone());
-        Ok(Self { listener, state: AppState { schema, store, index } })
+        let ws_limits = WsLimits {
+            init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
+            max_operations: config.ws_max_subscriptions,
+        };
+        let poll = Duration::from_millis(config.poll_interval_ms);
+        Ok(Self { listener, poll, state: AppState { schema, store, index, tokens: Arc::new(tokens), ws_limits } })
     }
 
     /// Returns the address actually bound (useful with port 0).
@@ -57,13 +64,16 @@ impl App {
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
         let addr = self.local_addr();
+        let follower = spawn_follower(self.state.index.clone(), self.state.store.clone(), self.poll);
         tracing::info!(%addr, "listening");
-        axum::serve(self.listener, router(self.state))
+        let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
-            .map_err(|error| Error::Internal(error.into()))?;
+            .map_err(|error| Error::Internal(error.into()));
+        // The indexer owns the index writer: stop it so the index is released.
+        follower.stop().await;
         tracing::info!("stopped");
-        Ok(())
+        served
     }
 }
 
@@ -72,7 +82,7 @@ pub async fn open_storage(database_url: &str, index_dir: &Path) -> Result<(Store
     let store = Store::connect(database_url).await?;
     if store.is_empty().await? {
         tracing::info!("empty store: importing the bundled dataset");
-        store.import(&Dataset::bundled()).await?;
+        store.import(&Dataset::bundled(), "bundled").await?;
     }
     let index = SearchIndex::open_or_build(index_dir, &store).await?;
     Ok((store, index))

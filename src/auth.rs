@@ -108,6 +108,41 @@ impl Tokens {
     }
 }
 
+/// Who is calling, as established once per request (HTTP) or connection (WebSocket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// No credentials: may read.
+    Anonymous,
+    /// Credentials that match no configured token.
+    Rejected,
+    /// A configured token, by name.
+    Writer(String),
+}
+
+impl Caller {
+    /// Identifies the caller from an `Authorization` header value, if any.
+    pub fn from_header(tokens: &Tokens, header: Option<&str>) -> Self {
+        match header {
+            None => Self::Anonymous,
+            Some(value) => match tokens.verify_header(value) {
+                Some(name) => Self::Writer(name.to_owned()),
+                None => Self::Rejected,
+            },
+        }
+    }
+
+    /// Returns the token name, or an `UNAUTHENTICATED` error saying what is wrong.
+    pub fn writer(&self) -> Result<&str, Error> {
+        match self {
+            Self::Writer(name) => Ok(name),
+            Self::Anonymous => Err(Error::Unauthenticated(
+                "this needs a token: send `Authorization: Bearer <token>`".to_owned(),
+            )),
+            Self::Rejected => Err(Error::Unauthenticated("the token is not valid".to_owned())),
+        }
+    }
+}
+
 /// Returns the SHA-256 of `bytes`.
 pub fn digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()

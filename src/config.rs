@@ -26,10 +26,16 @@ pub enum Command {
         /// The dataset file (JSON).
         file: PathBuf,
     },
-    /// Replaces the store's graph with a dataset file, in one transaction, and reindexes.
+    /// Replaces the store's graph with a dataset file, in one transaction; running
+    /// servers index the change from the outbox, others when they next start.
     Import {
         /// The dataset file (JSON).
         file: PathBuf,
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Prints the stored graph as a dataset file (JSON) on standard output.
+    Export {
         #[command(flatten)]
         storage: Storage,
     },
@@ -62,6 +68,16 @@ pub struct Config {
     /// A file of `name:sha256-hex` lines, one token each (`#` starts a comment).
     #[arg(long, env = "AG_TOKENS_FILE")]
     pub tokens_file: Option<PathBuf>,
+    /// How often the indexer checks the outbox for writes it was not told about
+    /// (another replica's, when a PostgreSQL notification is lost), in milliseconds.
+    #[arg(long, env = "AG_POLL_INTERVAL_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
+    pub poll_interval_ms: u64,
+    /// How long a WebSocket client has to send `connection_init`, in milliseconds.
+    #[arg(long, env = "AG_WS_INIT_TIMEOUT_MS", default_value_t = 5000)]
+    pub ws_init_timeout_ms: u64,
+    /// How many operations (subscriptions) one WebSocket connection may run at once.
+    #[arg(long, env = "AG_WS_MAX_SUBSCRIPTIONS", default_value_t = 20)]
+    pub ws_max_subscriptions: usize,
 }
 
 impl Config {
@@ -72,6 +88,9 @@ impl Config {
             storage: Storage { database_url, index_dir },
             tokens: None,
             tokens_file: None,
+            poll_interval_ms: 500,
+            ws_init_timeout_ms: 5000,
+            ws_max_subscriptions: 20,
         }
     }
 

@@ -14,6 +14,15 @@ pub enum Error {
     /// Input that is invalid as a whole (a dataset file, a url).
     #[error("{0}")]
     InvalidInput(String),
+    /// The write lost a race: the stored version is not the one the caller read.
+    #[error("{0}")]
+    Conflict(String),
+    /// A delete that would leave references dangling; `referrers` names them.
+    #[error("{message}")]
+    Referenced { message: String, referrers: Vec<String> },
+    /// No token, or not a token this server knows.
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("database error")]
     Store(#[source] sqlx::Error),
     #[error("search index error")]
@@ -33,6 +42,9 @@ impl Error {
         match self {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::BadInput { .. } | Self::InvalidInput(_) => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Referenced { .. } => "REFERENCED",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Store(_) | Self::Search(_) | Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -58,8 +70,10 @@ impl ErrorExtensions for Error {
         }
         async_graphql::Error::new(self.to_string()).extend_with(|_, e| {
             e.set("code", self.code());
-            if let Self::BadInput { field, .. } = self {
-                e.set("field", field.as_str());
+            match self {
+                Self::BadInput { field, .. } => e.set("field", field.as_str()),
+                Self::Referenced { referrers, .. } => e.set("referencedBy", referrers.clone()),
+                _ => {}
             }
         })
     }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use achievement_graph::app::{open_storage, shutdown_signal};
+use achievement_graph::app::shutdown_signal;
 use achievement_graph::config::{Cli, Command};
 use achievement_graph::model::dataset::Dataset;
 use achievement_graph::store::Store;
@@ -65,9 +65,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 Error::InvalidInput(format!("{} is not valid, nothing was imported:\n{}", file.display(), list.join("\n")))
             })?;
             let store = Store::connect(&storage.database_url).await?;
-            store.import(&dataset).await?;
-            let (_, index) = open_storage(&storage.database_url, &storage.index_dir).await?;
-            println!("imported {} ({} entities indexed)", file.display(), index.len());
+            match store.import(&dataset, "cli").await? {
+                Some(committed) => println!(
+                    "imported {}: {} entities changed (generation {}); servers index it from the outbox",
+                    file.display(),
+                    committed.changes.len(),
+                    committed.generation
+                ),
+                None => println!("imported {}: the store already holds exactly this graph", file.display()),
+            }
+        }
+        Command::Export { storage } => {
+            let store = Store::connect(&storage.database_url).await?;
+            let dataset = store.export().await?;
+            let json = serde_json::to_string_pretty(&dataset).map_err(|error| Error::Internal(error.into()))?;
+            println!("{json}");
         }
         Command::Schema => print!("{}", graphql::sdl()),
     }

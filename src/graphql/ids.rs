@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::error::Error;
+use crate::model::{EntityKind, EntityRef};
 
 /// The types that have global IDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,6 +31,34 @@ impl NodeType {
         NodeType::Event,
         NodeType::Statistic,
     ];
+
+    /// Returns the node type of an entity kind.
+    pub fn of(kind: EntityKind) -> Self {
+        match kind {
+            EntityKind::Document => Self::Document,
+            EntityKind::Country => Self::Country,
+            EntityKind::City => Self::City,
+            EntityKind::Organization => Self::Organization,
+            EntityKind::Event => Self::Event,
+            EntityKind::List => Self::AchievementList,
+            EntityKind::Achievement => Self::Achievement,
+            EntityKind::Statistic => Self::Statistic,
+        }
+    }
+
+    /// Returns the entity kind of a node type.
+    pub fn kind(self) -> EntityKind {
+        match self {
+            Self::Document => EntityKind::Document,
+            Self::Country => EntityKind::Country,
+            Self::City => EntityKind::City,
+            Self::Organization => EntityKind::Organization,
+            Self::Event => EntityKind::Event,
+            Self::AchievementList => EntityKind::List,
+            Self::Achievement => EntityKind::Achievement,
+            Self::Statistic => EntityKind::Statistic,
+        }
+    }
 
     /// Returns the GraphQL type name.
     pub fn name(self) -> &'static str {
@@ -62,6 +91,17 @@ pub fn decode(id: &str, field: &str) -> Result<(NodeType, String), Error> {
         return Err(invalid());
     }
     Ok((kind, slug.to_owned()))
+}
+
+/// Decodes a global ID into the entity it names.
+pub fn decode_ref(id: &str, field: &str) -> Result<EntityRef, Error> {
+    let (kind, slug) = decode(id, field)?;
+    Ok(EntityRef::new(kind.kind(), slug))
+}
+
+/// Returns the global ID of an entity.
+pub fn encode_ref(target: &EntityRef) -> ID {
+    encode(NodeType::of(target.kind), &target.id)
 }
 
 /// Decodes a global ID that must be of one type.

@@ -1,16 +1,18 @@
 //! The GraphQL schema: roots split by domain, loaders, connections and global IDs.
 //! The SDL it generates is checked in as `schema.graphql`.
 
+mod changes;
 mod connection;
 mod ids;
 mod loaders;
+mod mutation;
 mod query;
 mod search;
 mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 pub use loaders::{for_request as loaders_for_request, Loaders};
 
@@ -21,15 +23,18 @@ use crate::store::Store;
 #[derive(MergedObject, Default)]
 pub struct Query(query::ReadQuery, search::SearchQuery);
 
-/// The schema type served over HTTP.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub use changes::ChangeSubscription as Subscription;
+pub use mutation::MutationRoot as Mutation;
+
+/// The schema type served over HTTP and WebSocket.
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema over a store and a search index.
 pub fn build(store: Store, index: Arc<SearchIndex>) -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).data(store).data(index).finish()
+    Schema::build(Query::default(), Mutation, Subscription).data(store).data(index).finish()
 }
 
 /// Returns the SDL of the schema, as checked in to `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation, Subscription).finish().sdl()
 }

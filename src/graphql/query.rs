@@ -41,6 +41,12 @@ pub struct ReadQuery;
 /// Loads any node by global ID; a well-formed ID of nothing is `None`.
 async fn node(ctx: &Context<'_>, id: &str, field: &str) -> async_graphql::Result<Option<Node>> {
     let (kind, slug) = decode(id, field).gql()?;
+    load_node(ctx, kind, &slug).await
+}
+
+/// Loads any node by type and slug.
+pub(super) async fn load_node(ctx: &Context<'_>, kind: NodeType, slug: &str) -> async_graphql::Result<Option<Node>> {
+    let slug = slug.to_owned();
     Ok(match kind {
         NodeType::Document => one::<Document>(ctx, &slug).await?.map(Node::Document),
         NodeType::AchievementList => one::<AchievementList>(ctx, &slug).await?.map(Node::AchievementList),

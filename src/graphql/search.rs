@@ -13,6 +13,7 @@ use super::ids::{decode_as, NodeType};
 use super::loaders::{many, GqlResult};
 use super::types::{AchievementCategory, Node};
 use crate::error::Error;
+use crate::model::EntityKind;
 use crate::search::{self as engine, SearchIndex, SearchRequest};
 
 /// Results per page when `first` is not given.
@@ -20,9 +21,9 @@ const DEFAULT_RESULTS: usize = 10;
 /// The deepest position a client may page to.
 const MAX_OFFSET: usize = 10_000;
 
-/// The kinds of entity search can return.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::search::SearchType")]
+/// The kinds of entity in the graph. Search returns the first six; countries and lists
+/// appear in change streams and histories but are not searchable on their own.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SearchType {
     Achievement,
     City,
@@ -30,6 +31,37 @@ pub enum SearchType {
     Event,
     Statistic,
     Document,
+    Country,
+    List,
+}
+
+impl SearchType {
+    /// Returns the searchable kind, if this is one.
+    fn searchable(self) -> Option<engine::SearchType> {
+        Some(match self {
+            Self::Achievement => engine::SearchType::Achievement,
+            Self::City => engine::SearchType::City,
+            Self::Organization => engine::SearchType::Organization,
+            Self::Event => engine::SearchType::Event,
+            Self::Statistic => engine::SearchType::Statistic,
+            Self::Document => engine::SearchType::Document,
+            Self::Country | Self::List => return None,
+        })
+    }
+
+    /// Returns the type of an entity kind.
+    pub fn of(kind: EntityKind) -> Self {
+        match kind {
+            EntityKind::Achievement => Self::Achievement,
+            EntityKind::City => Self::City,
+            EntityKind::Organization => Self::Organization,
+            EntityKind::Event => Self::Event,
+            EntityKind::Statistic => Self::Statistic,
+            EntityKind::Document => Self::Document,
+            EntityKind::Country => Self::Country,
+            EntityKind::List => Self::List,
+        }
+    }
 }
 
 #[derive(InputObject, Default)]
@@ -183,11 +215,23 @@ impl SearchQuery {
                 None => return Err(Error::bad_input("after", format!("`{cursor}` is not a search cursor"))).gql(),
             },
         };
+        let wanted = types.unwrap_or_default();
+        let searchable: Vec<engine::SearchType> = wanted.iter().filter_map(|t| t.searchable()).collect();
+        if !wanted.is_empty() && searchable.is_empty() {
+            return Ok(SearchConnection {
+                edges: Vec::new(),
+                page_info: PageInfo { has_next_page: false, has_previous_page: false, start_cursor: None, end_cursor: None },
+                total: 0,
+                facets: Vec::new(),
+                suggestions: Vec::new(),
+                warnings: vec!["countries and lists are not searchable: no result".to_owned()],
+            });
+        }
         let filter = filter.unwrap_or_default();
         let city = filter.city_id.as_ref().map(|id| decode_as(id, NodeType::City, "filter.cityId")).transpose().gql()?;
         let request = SearchRequest {
             text: query,
-            types: types.unwrap_or_default().into_iter().map(Into::into).collect(),
+            types: searchable,
             category: filter.category.map(|c| crate::model::Category::from(c).as_str().to_owned()),
             city,
             offset,

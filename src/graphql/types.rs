@@ -3,12 +3,13 @@
 
 use async_graphql::{Context, Enum, InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType, Union, Value, ID};
 
+use super::changes::{history, ChangeRecord};
 use super::connection::{Conn, PageArgs};
 use super::ids::{encode, NodeType};
 use super::loaders::{one, related, required, GqlResult};
 use crate::model::{
-    char_slice, Achievement, AchievementList, City, Country, Date, Document, Event, Organization, Span, Statistic,
-    SubjectType,
+    char_slice, Achievement, AchievementList, City, Country, Date, Document, EntityKind, EntityRef, Event, Organization,
+    Span, Statistic, SubjectType,
 };
 use crate::store::rel;
 
@@ -126,6 +127,11 @@ impl Document {
     async fn version(&self) -> i64 {
         self.version
     }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::Document, self.id.clone()), first).await
+    }
     async fn slug(&self) -> &str {
         &self.id
     }
@@ -157,6 +163,11 @@ impl AchievementList {
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
         self.version
+    }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::List, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -197,6 +208,11 @@ impl Achievement {
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
         self.version
+    }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::Achievement, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -246,6 +262,11 @@ impl Country {
     async fn version(&self) -> i64 {
         self.version
     }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::Country, self.id.clone()), first).await
+    }
     async fn slug(&self) -> &str {
         &self.id
     }
@@ -265,6 +286,11 @@ impl City {
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
         self.version
+    }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::City, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -307,6 +333,11 @@ impl Organization {
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
         self.version
+    }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::Organization, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
         &self.id
@@ -358,6 +389,11 @@ impl Event {
     async fn version(&self) -> i64 {
         self.version
     }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::Event, self.id.clone()), first).await
+    }
     async fn slug(&self) -> &str {
         &self.id
     }
@@ -400,6 +436,11 @@ impl Statistic {
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
         self.version
+    }
+    /// Every change to this entity, newest first: who made it, when, and its state
+    /// before and after. Needs a token, as it names who wrote.
+    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+        history(ctx, EntityRef::new(EntityKind::Statistic, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
         &self.id

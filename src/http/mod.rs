@@ -1,5 +1,7 @@
-//! The HTTP edge: routes, the GraphQL handler, the playground and health checks.
-//! Every error body is GraphQL-shaped JSON with `extensions.code`.
+//! The HTTP edge: routes, the GraphQL handler, the WebSocket endpoint, the playground
+//! and health checks. Every error body is GraphQL-shaped JSON with `extensions.code`.
+
+mod ws;
 
 use std::sync::Arc;
 
@@ -7,13 +9,16 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
+pub use ws::WsLimits;
+
+use crate::auth::{Caller, Tokens};
 use crate::graphql::{loaders_for_request, AppSchema};
 use crate::search::SearchIndex;
 use crate::store::Store;
@@ -24,12 +29,15 @@ pub struct AppState {
     pub schema: AppSchema,
     pub store: Store,
     pub index: Arc<SearchIndex>,
+    pub tokens: Arc<Tokens>,
+    pub ws_limits: WsLimits,
 }
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(playground).post(graphql))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(TraceLayer::new_for_http())
@@ -41,7 +49,7 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
     (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
 }
 
-async fn graphql(State(state): State<AppState>, body: Bytes) -> Response {
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
@@ -49,7 +57,9 @@ async fn graphql(State(state): State<AppState>, body: Bytes) -> Response {
             return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
-    let request = request.data(loaders_for_request(state.store.clone()));
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+    let caller = Caller::from_header(&state.tokens, authorization);
+    let request = request.data(loaders_for_request(state.store.clone())).data(caller);
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 

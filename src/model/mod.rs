@@ -4,6 +4,7 @@
 //! API all speak these types.
 
 pub mod dataset;
+pub mod edit;
 pub mod number;
 pub mod validate;
 
@@ -90,7 +91,7 @@ pub fn is_slug(text: &str) -> bool {
 macro_rules! names {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -162,6 +163,67 @@ names!(
         City => "CITY",
     }
 );
+
+names!(
+    /// Every kind of entity in the graph, parents before the children that reference them.
+    EntityKind {
+        Document => "DOCUMENT",
+        Country => "COUNTRY",
+        City => "CITY",
+        Organization => "ORGANIZATION",
+        Event => "EVENT",
+        List => "LIST",
+        Achievement => "ACHIEVEMENT",
+        Statistic => "STATISTIC",
+    }
+);
+
+impl EntityKind {
+    /// Returns the dataset file's collection of this kind, e.g. `achievements`.
+    pub fn collection(self) -> &'static str {
+        match self {
+            Self::Document => "documents",
+            Self::Country => "countries",
+            Self::City => "cities",
+            Self::Organization => "organizations",
+            Self::Event => "events",
+            Self::List => "lists",
+            Self::Achievement => "achievements",
+            Self::Statistic => "statistics",
+        }
+    }
+}
+
+impl From<SubjectType> for EntityKind {
+    fn from(kind: SubjectType) -> Self {
+        match kind {
+            SubjectType::List => Self::List,
+            SubjectType::Achievement => Self::Achievement,
+            SubjectType::Event => Self::Event,
+            SubjectType::Organization => Self::Organization,
+            SubjectType::City => Self::City,
+        }
+    }
+}
+
+/// One entity of the graph: its kind and its id (slug).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityRef {
+    pub kind: EntityKind,
+    pub id: String,
+}
+
+impl EntityRef {
+    pub fn new(kind: EntityKind, id: impl Into<String>) -> Self {
+        Self { kind, id: id.into() }
+    }
+}
+
+impl fmt::Display for EntityRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.as_str().to_lowercase(), self.id)
+    }
+}
 
 /// Where a fact was read: a char range of a document's text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! What each entity contributes to the index, read from the store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::Error;
 use crate::model::{char_slice, number, Achievement, City, Country, Document, Event, Organization, Statistic, SubjectType};
-use crate::store::{rel, Store};
+use crate::store::{rel, Entity, Rel, Store};
 
 use super::SearchType;
 
@@ -21,21 +21,67 @@ pub struct IndexDoc {
     pub cities: Vec<String>,
 }
 
-/// Reads every searchable entity from the store, with the names of what it relates to.
-pub async fn collect(store: &Store) -> Result<Vec<IndexDoc>, Error> {
-    let documents: Vec<Document> = store.all().await?;
-    let countries: HashMap<String, String> =
-        store.all::<Country>().await?.into_iter().map(|c| (c.id, c.name)).collect();
-    let cities: Vec<City> = store.all().await?;
-    let city_names: HashMap<String, String> = cities.iter().map(|c| (c.id.clone(), c.name.clone())).collect();
-    let organizations: Vec<Organization> = store.all().await?;
-    let events: Vec<Event> = store.all().await?;
-    let achievements: Vec<Achievement> = store.all().await?;
-    let statistics: Vec<Statistic> = store.all().await?;
-    let texts: HashMap<&str, &str> = documents.iter().map(|d| (d.id.as_str(), d.text.as_str())).collect();
-    let excerpt = |span: &crate::model::Span| {
-        texts.get(span.document.as_str()).and_then(|text| char_slice(text, span.start, span.end)).unwrap_or("").to_owned()
-    };
+/// Which entities to read: all of them, or the listed ones of each kind.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    All,
+    Only(HashMap<SearchType, Vec<String>>),
+}
+
+impl Scope {
+    /// Returns the scope of index keys (`TYPE:slug`); unknown keys are skipped.
+    pub fn of_keys(keys: &[String]) -> Self {
+        let mut ids: HashMap<SearchType, Vec<String>> = HashMap::new();
+        for key in keys {
+            if let Some((kind, slug)) = key.split_once(':').and_then(|(k, s)| Some((SearchType::parse(k)?, s))) {
+                ids.entry(kind).or_default().push(slug.to_owned());
+            }
+        }
+        Self::Only(ids)
+    }
+
+    /// Reads the entities of one kind in scope.
+    async fn load<T: Entity>(&self, store: &Store, kind: SearchType) -> Result<Vec<T>, Error> {
+        match self {
+            Self::All => store.all().await,
+            Self::Only(ids) => store.by_ids(ids.get(&kind).map(Vec::as_slice).unwrap_or_default()).await,
+        }
+    }
+
+    /// Reads a relation for the entities of `kind` in scope.
+    async fn related<T: Entity>(&self, store: &Store, relation: Rel<T>, parents: &[String]) -> Result<Vec<(String, T)>, Error> {
+        match self {
+            Self::All => store.related_all(relation).await,
+            Self::Only(_) => store.related(relation, parents).await,
+        }
+    }
+
+    /// Reads the entities of type `T` with these ids (all of them in the `All` scope).
+    async fn lookup<T: Entity>(&self, store: &Store, ids: impl Iterator<Item = String>) -> Result<HashMap<String, T>, Error> {
+        let found: Vec<T> = match self {
+            Self::All => store.all().await?,
+            Self::Only(_) => {
+                let wanted: HashSet<String> = ids.collect();
+                store.by_ids(&wanted.into_iter().collect::<Vec<_>>()).await?
+            }
+        };
+        Ok(found.into_iter().map(|entity| (entity.id().to_owned(), entity)).collect())
+    }
+}
+
+/// Reads the searchable entities in `scope` from the store, with the names of what
+/// they relate to. An entity in scope but not in the store is simply absent.
+pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Error> {
+    let documents: Vec<Document> = scope.load(store, SearchType::Document).await?;
+    let cities: Vec<City> = scope.load(store, SearchType::City).await?;
+    let organizations: Vec<Organization> = scope.load(store, SearchType::Organization).await?;
+    let events: Vec<Event> = scope.load(store, SearchType::Event).await?;
+    let achievements: Vec<Achievement> = scope.load(store, SearchType::Achievement).await?;
+    let statistics: Vec<Statistic> = scope.load(store, SearchType::Statistic).await?;
+    let achievement_ids: Vec<String> = achievements.iter().map(|a| a.id.clone()).collect();
+    let city_ids: Vec<String> = cities.iter().map(|c| c.id.clone()).collect();
+    let event_ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+
     let group = |pairs: Vec<(String, String)>| {
         let mut map: HashMap<String, Vec<String>> = HashMap::new();
         for (parent, name) in pairs {
@@ -43,24 +89,65 @@ pub async fn collect(store: &Store) -> Result<Vec<IndexDoc>, Error> {
         }
         map
     };
-    let names = |pairs: Vec<(String, City)>| pairs.into_iter().map(|(p, c)| (p, c.id)).collect::<Vec<_>>();
-    let achievement_cities = group(names(store.related_all(rel::CITIES_OF_ACHIEVEMENT).await?));
+    let pairs = |pairs: Vec<(String, City)>| pairs.into_iter().map(|(p, c)| (p, c.id)).collect::<Vec<_>>();
+    let linked_cities = scope.related(store, rel::CITIES_OF_ACHIEVEMENT, &achievement_ids).await?;
+    let friends = scope.related(store, rel::FRIENDS_OF_CITY, &city_ids).await?;
     let achievement_orgs = group(
-        store.related_all(rel::ORGANIZATIONS_OF_ACHIEVEMENT).await?.into_iter().map(|(p, o)| (p, o.name)).collect(),
+        scope.related(store, rel::ORGANIZATIONS_OF_ACHIEVEMENT, &achievement_ids).await?.into_iter().map(|(p, o)| (p, o.name)).collect(),
     );
-    let achievement_events =
-        group(store.related_all(rel::EVENTS_OF_ACHIEVEMENT).await?.into_iter().map(|(p, e)| (p, e.name)).collect());
-    let event_organizers =
-        group(store.related_all(rel::ORGANIZERS_OF_EVENT).await?.into_iter().map(|(p, o)| (p, o.name)).collect());
-    let friends = group(names(store.related_all(rel::FRIENDS_OF_CITY).await?));
-    let city_name = |id: &String| city_names.get(id).cloned().unwrap_or_default();
-    let subject_names: HashMap<(SubjectType, &str), &str> = achievements
+    let achievement_events = group(
+        scope.related(store, rel::EVENTS_OF_ACHIEVEMENT, &achievement_ids).await?.into_iter().map(|(p, e)| (p, e.name)).collect(),
+    );
+    let event_organizers = group(
+        scope.related(store, rel::ORGANIZERS_OF_EVENT, &event_ids).await?.into_iter().map(|(p, o)| (p, o.name)).collect(),
+    );
+
+    // Names of everything referenced, and the texts that spans point into.
+    let city_refs = linked_cities
         .iter()
-        .map(|a| ((SubjectType::Achievement, a.id.as_str()), a.title.as_str()))
-        .chain(events.iter().map(|e| ((SubjectType::Event, e.id.as_str()), e.name.as_str())))
-        .chain(organizations.iter().map(|o| ((SubjectType::Organization, o.id.as_str()), o.name.as_str())))
-        .chain(cities.iter().map(|c| ((SubjectType::City, c.id.as_str()), c.name.as_str())))
-        .collect();
+        .map(|(_, c)| c.id.clone())
+        .chain(friends.iter().map(|(_, c)| c.id.clone()))
+        .chain(organizations.iter().filter_map(|o| o.city.clone()))
+        .chain(events.iter().filter_map(|e| e.city.clone()))
+        .chain(statistics.iter().filter(|s| s.subject_type == SubjectType::City).map(|s| s.subject_id.clone()));
+    let mut city_names: HashMap<String, String> =
+        scope.lookup::<City>(store, city_refs).await?.into_iter().map(|(id, c)| (id, c.name)).collect();
+    city_names.extend(cities.iter().map(|c| (c.id.clone(), c.name.clone())));
+    let country_refs = cities.iter().map(|c| c.country.clone()).chain(organizations.iter().filter_map(|o| o.country.clone()));
+    let countries: HashMap<String, String> =
+        scope.lookup::<Country>(store, country_refs).await?.into_iter().map(|(id, c)| (id, c.name)).collect();
+    let document_refs = organizations
+        .iter()
+        .filter_map(|o| o.source.as_ref())
+        .chain(events.iter().filter_map(|e| e.source.as_ref()))
+        .chain(statistics.iter().map(|s| &s.source))
+        .map(|span| span.document.clone());
+    let mut texts: HashMap<String, Document> = scope.lookup::<Document>(store, document_refs).await?;
+    texts.extend(documents.iter().map(|d| (d.id.clone(), d.clone())));
+    let excerpt = |span: &crate::model::Span| {
+        texts.get(&span.document).and_then(|d| char_slice(&d.text, span.start, span.end)).unwrap_or("").to_owned()
+    };
+    let subjects_of = |kind: SubjectType| {
+        statistics.iter().filter(move |s| s.subject_type == kind).map(|s| s.subject_id.clone()).collect::<Vec<_>>()
+    };
+    let mut subject_names: HashMap<(SubjectType, String), String> = HashMap::new();
+    for (id, a) in scope.lookup::<Achievement>(store, subjects_of(SubjectType::Achievement).into_iter()).await? {
+        subject_names.insert((SubjectType::Achievement, id), a.title);
+    }
+    for (id, e) in scope.lookup::<Event>(store, subjects_of(SubjectType::Event).into_iter()).await? {
+        subject_names.insert((SubjectType::Event, id), e.name);
+    }
+    for (id, o) in scope.lookup::<Organization>(store, subjects_of(SubjectType::Organization).into_iter()).await? {
+        subject_names.insert((SubjectType::Organization, id), o.name);
+    }
+    for id in subjects_of(SubjectType::City) {
+        if let Some(name) = city_names.get(&id) {
+            subject_names.insert((SubjectType::City, id), name.clone());
+        }
+    }
+    let achievement_cities = group(pairs(linked_cities));
+    let friends = group(pairs(friends));
+    let city_name = |id: &String| city_names.get(id).cloned().unwrap_or_default();
 
     let mut out = Vec::new();
     for d in &documents {
@@ -130,7 +217,7 @@ pub async fn collect(store: &Store) -> Result<Vec<IndexDoc>, Error> {
         });
     }
     for s in &statistics {
-        let subject = subject_names.get(&(s.subject_type, s.subject_id.as_str())).copied().unwrap_or_default();
+        let subject = subject_names.get(&(s.subject_type, s.subject_id.clone())).cloned().unwrap_or_default();
         out.push(IndexDoc {
             kind: SearchType::Statistic,
             slug: s.id.clone(),

@@ -1,17 +1,20 @@
 //! Full-text search over the graph with Tantivy: one index directory, one writer, one
 //! reader reloaded by hand after each commit, and a fresh searcher per request.
 //!
-//! The index is derived from the store: it records the store's data generation in its
-//! commit payload and is rebuilt when that, or the schema version, does not match.
+//! The index is derived from the store: it records the last data generation (outbox
+//! position) it applied in its commit payload; `indexer` keeps it following the store.
 
 mod documents;
 mod fields;
 mod highlight;
+mod indexer;
 mod query;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, watch, Notify};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -21,6 +24,7 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Tant
 
 pub use fields::SCHEMA_VERSION;
 pub use highlight::Highlight;
+pub use indexer::{spawn_follower, ChangeEvent, Follower};
 pub use query::{MAX_CLAUSES, MAX_QUERY_CHARS};
 
 use crate::error::Error;
@@ -126,42 +130,56 @@ struct Payload {
 /// Fewer matches than this and the response carries did-you-mean suggestions.
 const FEW_MATCHES: usize = 3;
 
+/// How many changes a subscriber may fall behind before it misses some.
+const CHANGE_BACKLOG: usize = 1024;
+
 /// The search index; share it behind an `Arc`.
 pub struct SearchIndex {
     fields: Fields,
     reader: IndexReader,
+    /// Written only by the indexer (and the first build), one commit at a time.
     writer: Mutex<IndexWriter>,
     dir: PathBuf,
+    /// The last generation the index committed; -1 when it must be rebuilt.
+    applied: watch::Sender<i64>,
+    /// Wakes the indexer: a local write committed, or a notification arrived.
+    wake: Arc<Notify>,
+    /// Changes, published once they are searchable.
+    changes: broadcast::Sender<ChangeEvent>,
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir`, or builds it from the store when it is missing, unreadable,
-    /// of another schema version, or behind the store's data generation.
+    /// Opens the index in `dir` and brings it up to date with the store: it replays the
+    /// outbox it has not seen, or rebuilds from the store when the index is missing,
+    /// unreadable, of another schema version, or too far behind to replay.
     pub async fn open_or_build(dir: &Path, store: &Store) -> Result<Arc<Self>, Error> {
-        let generation = store.generation().await?;
-        let wanted = Payload { schema: SCHEMA_VERSION, generation };
         let dir_owned = dir.to_owned();
-        let (index, current) = tokio::task::spawn_blocking(move || open_index(&dir_owned))
+        let (index, found) = tokio::task::spawn_blocking(move || open_index(&dir_owned))
             .await
             .map_err(|error| Error::Internal(error.into()))??;
-        let search = Arc::new(Self::with_index(index, dir)?);
-        if current != Some(wanted) {
-            tracing::info!(index_dir = %dir.display(), found = ?current, wanted = ?wanted, "building the search index");
-            let docs = documents::collect(store).await?;
-            let this = search.clone();
-            tokio::task::spawn_blocking(move || this.rebuild(&docs, wanted))
-                .await
-                .map_err(|error| Error::Internal(error.into()))??;
-        }
+        let applied = match found {
+            Some(payload) if payload.schema == SCHEMA_VERSION => payload.generation,
+            _ => -1,
+        };
+        let search = Arc::new(Self::with_index(index, dir, applied)?);
+        indexer::catch_up(&search, store).await?;
         Ok(search)
     }
 
-    fn with_index(index: Index, dir: &Path) -> Result<Self, Error> {
+    fn with_index(index: Index, dir: &Path, applied: i64) -> Result<Self, Error> {
         fields::register_analyzers(&index);
         let (_, fields) = Fields::build();
         let writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { fields, reader, writer: Mutex::new(writer), dir: dir.to_owned() })
+        Ok(Self {
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+            dir: dir.to_owned(),
+            applied: watch::Sender::new(applied),
+            wake: Arc::new(Notify::new()),
+            changes: broadcast::Sender::new(CHANGE_BACKLOG),
+        })
     }
 
     /// Returns the directory the index lives in.
@@ -179,18 +197,30 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// Replaces every document and commits with the payload, then reloads the reader.
-    fn rebuild(&self, docs: &[IndexDoc], payload: Payload) -> Result<(), Error> {
+    /// Writes `docs` in one commit that records `generation`, then reloads the reader.
+    /// With `keys`, each listed entry is deleted first (an upsert, idempotent); without,
+    /// the whole index is replaced.
+    fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
         let mut writer = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
-        writer.delete_all_documents()?;
+        match keys {
+            Some(keys) => {
+                for key in keys {
+                    writer.delete_term(Term::from_field_text(self.fields.key, key));
+                }
+            }
+            None => {
+                writer.delete_all_documents()?;
+            }
+        }
         for doc in docs {
             writer.add_document(self.to_document(doc))?;
         }
+        let payload = Payload { schema: SCHEMA_VERSION, generation };
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&serde_json::to_string(&payload).map_err(|error| Error::Internal(error.into()))?);
         commit.commit()?;
         self.reader.reload()?;
-        tracing::info!(documents = docs.len(), generation = payload.generation, "search index committed");
+        tracing::debug!(documents = docs.len(), generation, full = keys.is_none(), "search index committed");
         Ok(())
     }
 

@@ -5,9 +5,11 @@
 //! that DataLoaders batch. SQL is written with `$N` placeholders and portable types;
 //! SQLite and PostgreSQL differ only in their migrations.
 
+mod changes;
 mod entities;
-mod import;
+mod export;
 mod page;
+mod write;
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +19,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 pub use entities::{rel, Entity, Rel};
+pub use changes::{HistoryEntry, OutboxEntry};
 pub use page::{Bind, Cursor, Filter, Page, PageRequest, SortOrder};
+pub use write::{Committed, Write, ALL_KEYS, NOTIFY_CHANNEL};
 
 use crate::error::Error;
 
@@ -29,6 +33,8 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/mi
 pub struct Store {
     pool: AnyPool,
     queries: Arc<AtomicU64>,
+    postgres: bool,
+    url: Arc<str>,
 }
 
 impl Store {
@@ -68,7 +74,17 @@ impl Store {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(Error::Store)?;
         }
         migrator.run(&pool).await.map_err(|error| Error::Internal(error.into()))?;
-        Ok(Self { pool, queries: Arc::default() })
+        Ok(Self { pool, queries: Arc::default(), postgres: !sqlite, url: url.into() })
+    }
+
+    /// Returns whether the store is on PostgreSQL (where replicas can share it).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
+    /// Returns the url the store was opened with, for a second connection such as a listener.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Returns how many read queries this store has run; tests use it to check batching.

@@ -1,0 +1,562 @@
+//! The `Mutation` root: create, update and delete for every entity, the links between
+//! them, and `importDataset`. Each field is one call to `write`.
+
+use async_graphql::{Context, Enum, Json, Object, SimpleObject, ID};
+
+use super::inputs::{
+    subject, AchievementInput, AchievementListInput, AchievementListPatch, AchievementPatch, CityInput, CityPatch,
+    CountryInput, CountryPatch, DocumentInput, DocumentPatch, EventInput, EventPatch, OrganizationInput,
+    OrganizationPatch, SourceSpanInput, StatisticInput, StatisticPatch,
+};
+use super::{kind_name, new_slug, write, Focus};
+use crate::graphql::ids::{decode_as, decode_ref, encode_ref, NodeType};
+use crate::graphql::loaders::{one, GqlResult};
+use crate::error::Error;
+use crate::model::dataset::{Dataset, FriendshipRecord};
+use crate::model::edit::ChangeKind;
+use crate::model::{
+    Achievement, AchievementList, City, Country, Document, EntityKind, EntityRef, Event, Organization, Statistic,
+};
+use crate::store::Entity;
+
+#[derive(Default)]
+pub struct MutationRoot;
+
+/// How `importDataset` combines the file with the stored graph.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Adds the file's entities and replaces stored ones with the same id; keeps the rest.
+    Merge,
+    /// Makes the graph exactly the file: what the file lacks is deleted.
+    Replace,
+}
+
+/// What an import changed.
+#[derive(SimpleObject)]
+pub struct ImportResult {
+    /// The data generation of the write; null when nothing changed.
+    pub generation: Option<i64>,
+    pub created: i32,
+    pub updated: i32,
+    pub deleted: i32,
+}
+
+/// Loads an entity after its write; it must exist.
+async fn reload<T: Entity + Send>(ctx: &Context<'_>, slug: &str) -> async_graphql::Result<T> {
+    one::<T>(ctx, slug)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("`{slug}` is missing from {} right after its write", T::TABLE)))
+        .gql()
+}
+
+/// Decodes the global ID of an entity of one kind.
+fn target(id: &ID, kind: NodeType, field: &str) -> Result<EntityRef, Error> {
+    Ok(EntityRef::new(kind.kind(), decode_as(id, kind, field)?))
+}
+
+/// Returns the record of `target` in a collection, which the version check found.
+fn record_mut<'a, R>(items: &'a mut [R], target: &EntityRef, id: impl Fn(&R) -> &str) -> Result<&'a mut R, Error> {
+    items
+        .iter_mut()
+        .find(|item| id(item) == target.id)
+        .ok_or_else(|| Error::NotFound { kind: kind_name(target.kind), id: target.id.clone() })
+}
+
+/// Deletes one entity (with its dependents when `cascade`) and returns its ID.
+async fn delete(
+    ctx: &Context<'_>,
+    operation: &'static str,
+    id: &ID,
+    kind: NodeType,
+    cascade: Option<bool>,
+    expected_version: Option<i64>,
+) -> async_graphql::Result<ID> {
+    let entity = target(id, kind, "id").gql()?;
+    let cascade = cascade.unwrap_or(false);
+    write(ctx, operation, Some((&entity, expected_version)), |data| {
+        data.delete(&entity, cascade).map_err(|referrers| {
+            let shown: Vec<String> = referrers.iter().take(5).map(ToString::to_string).collect();
+            let more = if referrers.len() > 5 { format!(" and {} more", referrers.len() - 5) } else { String::new() };
+            Error::Referenced {
+                message: format!(
+                    "{entity} is referenced by {}{more}: remove those references first, or pass `cascade: true` to delete what depends on it",
+                    shown.join(", ")
+                ),
+                referrers: referrers.iter().map(|r| encode_ref(r).to_string()).collect(),
+            }
+        })?;
+        Ok(Focus { target: None, arg: "id" })
+    })
+    .await
+    .gql()?;
+    Ok(encode_ref(&entity))
+}
+
+#[Object(name = "Mutation")]
+impl MutationRoot {
+    async fn create_document(&self, ctx: &Context<'_>, input: DocumentInput) -> async_graphql::Result<Document> {
+        let mut slug = String::new();
+        write(ctx, "createDocument", None, |data| {
+            slug = new_slug(data, EntityKind::Document, input.slug.clone(), &input.title, "input.slug")?;
+            data.documents.push(input.record(slug.clone()));
+            Ok(Focus::on(EntityRef::new(EntityKind::Document, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    /// expectedVersion, when given, must equal the stored version or the update fails with CONFLICT.
+    async fn update_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: DocumentPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Document> {
+        let entity = target(&id, NodeType::Document, "id").gql()?;
+        write(ctx, "updateDocument", Some((&entity, expected_version)), |data| {
+            patch.apply(record_mut(&mut data.documents, &entity, |r| &r.id)?)?;
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Refused while other entities cite it, unless cascade is true.
+    async fn delete_document(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteDocument", &id, NodeType::Document, cascade, expected_version).await
+    }
+
+    async fn create_country(&self, ctx: &Context<'_>, input: CountryInput) -> async_graphql::Result<Country> {
+        let mut slug = String::new();
+        write(ctx, "createCountry", None, |data| {
+            slug = new_slug(data, EntityKind::Country, input.slug.clone(), &input.name, "input.slug")?;
+            data.countries.push(input.record(slug.clone()));
+            Ok(Focus::on(EntityRef::new(EntityKind::Country, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    async fn update_country(&self, ctx: &Context<'_>, id: ID, patch: CountryPatch, expected_version: Option<i64>) -> async_graphql::Result<Country> {
+        let entity = target(&id, NodeType::Country, "id").gql()?;
+        write(ctx, "updateCountry", Some((&entity, expected_version)), |data| {
+            patch.apply(record_mut(&mut data.countries, &entity, |r| &r.id)?);
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Refused while cities or organizations reference it, unless cascade is true.
+    async fn delete_country(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteCountry", &id, NodeType::Country, cascade, expected_version).await
+    }
+
+    async fn create_city(&self, ctx: &Context<'_>, input: CityInput) -> async_graphql::Result<City> {
+        let mut slug = String::new();
+        write(ctx, "createCity", None, |data| {
+            slug = new_slug(data, EntityKind::City, input.slug.clone(), &input.name, "input.slug")?;
+            data.cities.push(input.record(slug.clone())?);
+            Ok(Focus::on(EntityRef::new(EntityKind::City, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    async fn update_city(&self, ctx: &Context<'_>, id: ID, patch: CityPatch, expected_version: Option<i64>) -> async_graphql::Result<City> {
+        let entity = target(&id, NodeType::City, "id").gql()?;
+        write(ctx, "updateCity", Some((&entity, expected_version)), |data| {
+            patch.apply(record_mut(&mut data.cities, &entity, |r| &r.id)?)?;
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Refused while anything references it, unless cascade is true.
+    async fn delete_city(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteCity", &id, NodeType::City, cascade, expected_version).await
+    }
+
+    /// Makes two cities friendship cities (sister cities), optionally citing the source.
+    async fn link_cities(
+        &self,
+        ctx: &Context<'_>,
+        city_id: ID,
+        friend_id: ID,
+        source: Option<SourceSpanInput>,
+    ) -> async_graphql::Result<City> {
+        let city = target(&city_id, NodeType::City, "cityId").gql()?;
+        let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
+        write(ctx, "linkCities", Some((&city, None)), |data| {
+            friendship_check(data, &city, &friend)?;
+            if data.friendships.iter().any(|f| is_pair(f, &city.id, &friend.id)) {
+                return Err(Error::bad_input("friendId", format!("`{}` and `{}` are already friends", city.id, friend.id)));
+            }
+            let source = source.as_ref().map(|s| s.record(data, "source")).transpose()?;
+            data.friendships.push(FriendshipRecord { cities: [city.id.clone(), friend.id.clone()], source });
+            Ok(Focus { target: None, arg: "source" })
+        })
+        .await
+        .gql()?;
+        reload(ctx, &city.id).await
+    }
+
+    /// Ends a friendship between two cities.
+    async fn unlink_cities(&self, ctx: &Context<'_>, city_id: ID, friend_id: ID) -> async_graphql::Result<City> {
+        let city = target(&city_id, NodeType::City, "cityId").gql()?;
+        let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
+        write(ctx, "unlinkCities", Some((&city, None)), |data| {
+            friendship_check(data, &city, &friend)?;
+            let before = data.friendships.len();
+            data.friendships.retain(|f| !is_pair(f, &city.id, &friend.id));
+            if data.friendships.len() == before {
+                return Err(Error::bad_input("friendId", format!("`{}` and `{}` are not friends", city.id, friend.id)));
+            }
+            Ok(Focus { target: None, arg: "friendId" })
+        })
+        .await
+        .gql()?;
+        reload(ctx, &city.id).await
+    }
+
+    async fn create_organization(&self, ctx: &Context<'_>, input: OrganizationInput) -> async_graphql::Result<Organization> {
+        let mut slug = String::new();
+        write(ctx, "createOrganization", None, |data| {
+            slug = new_slug(data, EntityKind::Organization, input.slug.clone(), &input.name, "input.slug")?;
+            let record = input.record(slug.clone(), data)?;
+            data.organizations.push(record);
+            Ok(Focus::on(EntityRef::new(EntityKind::Organization, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: OrganizationPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Organization> {
+        let entity = target(&id, NodeType::Organization, "id").gql()?;
+        write(ctx, "updateOrganization", Some((&entity, expected_version)), |data| {
+            let snapshot = data.clone();
+            patch.apply(record_mut(&mut data.organizations, &entity, |r| &r.id)?, &snapshot)?;
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Refused while anything references it, unless cascade is true.
+    async fn delete_organization(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteOrganization", &id, NodeType::Organization, cascade, expected_version).await
+    }
+
+    async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<Event> {
+        let mut slug = String::new();
+        write(ctx, "createEvent", None, |data| {
+            slug = new_slug(data, EntityKind::Event, input.slug.clone(), &input.name, "input.slug")?;
+            let record = input.record(slug.clone(), data)?;
+            data.events.push(record);
+            Ok(Focus::on(EntityRef::new(EntityKind::Event, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    async fn update_event(&self, ctx: &Context<'_>, id: ID, patch: EventPatch, expected_version: Option<i64>) -> async_graphql::Result<Event> {
+        let entity = target(&id, NodeType::Event, "id").gql()?;
+        write(ctx, "updateEvent", Some((&entity, expected_version)), |data| {
+            let snapshot = data.clone();
+            patch.apply(record_mut(&mut data.events, &entity, |r| &r.id)?, &snapshot)?;
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Refused while anything references it, unless cascade is true.
+    async fn delete_event(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteEvent", &id, NodeType::Event, cascade, expected_version).await
+    }
+
+    async fn create_achievement_list(&self, ctx: &Context<'_>, input: AchievementListInput) -> async_graphql::Result<AchievementList> {
+        let mut slug = String::new();
+        write(ctx, "createAchievementList", None, |data| {
+            slug = new_slug(data, EntityKind::List, input.slug.clone(), &input.title, "input.slug")?;
+            let record = input.record(slug.clone(), data)?;
+            data.lists.push(record);
+            Ok(Focus::on(EntityRef::new(EntityKind::List, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    async fn update_achievement_list(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: AchievementListPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<AchievementList> {
+        let entity = target(&id, NodeType::AchievementList, "id").gql()?;
+        write(ctx, "updateAchievementList", Some((&entity, expected_version)), |data| {
+            let snapshot = data.clone();
+            patch.apply(record_mut(&mut data.lists, &entity, |r| &r.id)?, &snapshot)?;
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Refused while it has achievements or statistics, unless cascade is true.
+    async fn delete_achievement_list(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteAchievementList", &id, NodeType::AchievementList, cascade, expected_version).await
+    }
+
+    async fn create_achievement(&self, ctx: &Context<'_>, input: AchievementInput) -> async_graphql::Result<Achievement> {
+        let mut slug = String::new();
+        write(ctx, "createAchievement", None, |data| {
+            slug = new_slug(data, EntityKind::Achievement, input.slug.clone(), &input.title, "input.slug")?;
+            let record = input.record(slug.clone(), data)?;
+            data.achievements.push(record);
+            Ok(Focus::on(EntityRef::new(EntityKind::Achievement, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    /// expectedVersion, when given, must equal the stored version or the update fails with CONFLICT.
+    async fn update_achievement(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: AchievementPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Achievement> {
+        let entity = target(&id, NodeType::Achievement, "id").gql()?;
+        write(ctx, "updateAchievement", Some((&entity, expected_version)), |data| {
+            let snapshot = data.clone();
+            patch.apply(record_mut(&mut data.achievements, &entity, |r| &r.id)?, &snapshot)?;
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Refused while other entities reference it, unless cascade is true.
+    async fn delete_achievement(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteAchievement", &id, NodeType::Achievement, cascade, expected_version).await
+    }
+
+    /// Links an achievement to a city, organization or event (by that entity's ID).
+    async fn link_achievement(
+        &self,
+        ctx: &Context<'_>,
+        achievement_id: ID,
+        target_id: ID,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Achievement> {
+        let entity = target(&achievement_id, NodeType::Achievement, "achievementId").gql()?;
+        let other = decode_ref(&target_id, "targetId").gql()?;
+        write(ctx, "linkAchievement", Some((&entity, expected_version)), |data| {
+            let linked = achievement_links(data, &entity, &other)?;
+            if linked.contains(&other.id) {
+                return Err(Error::bad_input("targetId", format!("{entity} is already linked to {other}")));
+            }
+            linked.push(other.id.clone());
+            Ok(Focus::on(entity.clone(), "targetId"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Removes the link between an achievement and a city, organization or event.
+    async fn unlink_achievement(
+        &self,
+        ctx: &Context<'_>,
+        achievement_id: ID,
+        target_id: ID,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Achievement> {
+        let entity = target(&achievement_id, NodeType::Achievement, "achievementId").gql()?;
+        let other = decode_ref(&target_id, "targetId").gql()?;
+        write(ctx, "unlinkAchievement", Some((&entity, expected_version)), |data| {
+            let linked = achievement_links(data, &entity, &other)?;
+            if !linked.contains(&other.id) {
+                return Err(Error::bad_input("targetId", format!("{entity} is not linked to {other}")));
+            }
+            linked.retain(|id| *id != other.id);
+            Ok(Focus::on(entity.clone(), "targetId"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    async fn create_statistic(&self, ctx: &Context<'_>, input: StatisticInput) -> async_graphql::Result<Statistic> {
+        let mut slug = String::new();
+        write(ctx, "createStatistic", None, |data| {
+            slug = new_slug(data, EntityKind::Statistic, input.slug.clone(), &input.label, "input.slug")?;
+            let record = input.record(slug.clone(), data)?;
+            data.statistics.push(record);
+            Ok(Focus::on(EntityRef::new(EntityKind::Statistic, slug.clone()), "input"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &slug).await
+    }
+
+    async fn update_statistic(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: StatisticPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Statistic> {
+        let entity = target(&id, NodeType::Statistic, "id").gql()?;
+        write(ctx, "updateStatistic", Some((&entity, expected_version)), |data| {
+            let snapshot = data.clone();
+            patch.apply(record_mut(&mut data.statistics, &entity, |r| &r.id)?, &snapshot)?;
+            Ok(Focus::on(entity.clone(), "patch"))
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    /// Points a statistic at another subject (list, achievement, event, organization or city).
+    async fn set_statistic_subject(
+        &self,
+        ctx: &Context<'_>,
+        statistic_id: ID,
+        subject_id: ID,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Statistic> {
+        let entity = target(&statistic_id, NodeType::Statistic, "statisticId").gql()?;
+        let new_subject = subject(&subject_id, "subjectId").gql()?;
+        write(ctx, "setStatisticSubject", Some((&entity, expected_version)), |data| {
+            record_mut(&mut data.statistics, &entity, |r| &r.id)?.subject = new_subject;
+            Ok(Focus { target: Some(entity.clone()), arg: "" })
+        })
+        .await
+        .gql()?;
+        reload(ctx, &entity.id).await
+    }
+
+    async fn delete_statistic(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+        delete(ctx, "deleteStatistic", &id, NodeType::Statistic, None, expected_version).await
+    }
+
+    /// Imports a dataset in the dataset file format (see data/README.md), validated as a
+    /// whole: either everything is written or nothing is.
+    async fn import_dataset(
+        &self,
+        ctx: &Context<'_>,
+        dataset: Json<serde_json::Value>,
+        #[graphql(default_with = "ImportMode::Merge")] mode: ImportMode,
+    ) -> async_graphql::Result<ImportResult> {
+        let text = dataset.0.to_string();
+        let incoming: Dataset = {
+            let mut deserializer = serde_json::Deserializer::from_str(&text);
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+                let path = error.path().to_string();
+                let field = if path == "." { "dataset".to_owned() } else { format!("dataset.{path}") };
+                Error::bad_input(field, error.into_inner().to_string())
+            })?
+        };
+        let committed = write(ctx, "importDataset", None, |data| {
+            if incoming.format != crate::model::dataset::FORMAT {
+                return Err(Error::bad_input("dataset.format", format!("expected `{}`", crate::model::dataset::FORMAT)));
+            }
+            match mode {
+                ImportMode::Replace => *data = incoming.clone(),
+                ImportMode::Merge => merge(data, &incoming),
+            }
+            Ok(Focus { target: None, arg: "dataset" })
+        })
+        .await
+        .gql()?;
+        let count = |kind| committed.as_ref().map_or(0, |c| c.changes.iter().filter(|change| change.kind == kind).count() as i32);
+        Ok(ImportResult {
+            generation: committed.as_ref().map(|c| c.generation),
+            created: count(ChangeKind::Created),
+            updated: count(ChangeKind::Updated),
+            deleted: count(ChangeKind::Deleted),
+        })
+    }
+}
+
+/// Adds or replaces, by id, every record of `incoming`; friendships are added once.
+fn merge(data: &mut Dataset, incoming: &Dataset) {
+    fn upsert<R: Clone>(items: &mut Vec<R>, new: &[R], id: impl Fn(&R) -> &str) {
+        for record in new {
+            match items.iter_mut().find(|item| id(item) == id(record)) {
+                Some(slot) => *slot = record.clone(),
+                None => items.push(record.clone()),
+            }
+        }
+    }
+    upsert(&mut data.documents, &incoming.documents, |r| &r.id);
+    upsert(&mut data.countries, &incoming.countries, |r| &r.id);
+    upsert(&mut data.cities, &incoming.cities, |r| &r.id);
+    upsert(&mut data.organizations, &incoming.organizations, |r| &r.id);
+    upsert(&mut data.events, &incoming.events, |r| &r.id);
+    upsert(&mut data.lists, &incoming.lists, |r| &r.id);
+    upsert(&mut data.achievements, &incoming.achievements, |r| &r.id);
+    upsert(&mut data.statistics, &incoming.statistics, |r| &r.id);
+    for friendship in &incoming.friendships {
+        let [a, b] = &friendship.cities;
+        match data.friendships.iter_mut().find(|f| is_pair(f, a, b)) {
+            Some(slot) => *slot = friendship.clone(),
+            None => data.friendships.push(friendship.clone()),
+        }
+    }
+}
+
+fn is_pair(friendship: &FriendshipRecord, a: &str, b: &str) -> bool {
+    let [x, y] = &friendship.cities;
+    (x == a && y == b) || (x == b && y == a)
+}
+
+fn friendship_check(data: &Dataset, city: &EntityRef, friend: &EntityRef) -> Result<(), Error> {
+    if city == friend {
+        return Err(Error::bad_input("friendId", "a city cannot be its own friend"));
+    }
+    if !data.contains(friend) {
+        return Err(Error::bad_input("friendId", format!("no city has the id `{}`", friend.id)));
+    }
+    Ok(())
+}
+
+/// Returns the achievement's list of links of the target's kind.
+fn achievement_links<'a>(data: &'a mut Dataset, achievement: &EntityRef, other: &EntityRef) -> Result<&'a mut Vec<String>, Error> {
+    if !data.contains(other) {
+        return Err(Error::bad_input("targetId", format!("no {} has the id `{}`", kind_name(other.kind), other.id)));
+    }
+    let record = record_mut(&mut data.achievements, achievement, |r| &r.id)?;
+    match other.kind {
+        EntityKind::City => Ok(&mut record.cities),
+        EntityKind::Organization => Ok(&mut record.organizations),
+        EntityKind::Event => Ok(&mut record.events),
+        _ => Err(Error::bad_input("targetId", "an achievement links to cities, organizations and events only")),
+    }
+}

@@ -1,0 +1,195 @@
+//! GraphQL over WebSocket at `/graphql/ws`: the graphql-ws protocol
+//! (`graphql-transport-ws`) and the older `graphql-ws` subprotocol, served by
+//! async-graphql, with what it lacks added around it: a deadline for
+//! `connection_init`, a cap on operations running at once per connection, and the
+//! caller's token taken from the upgrade request or the `connection_init` payload.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_graphql::futures_util::{SinkExt, StreamExt};
+use async_graphql::http::{WebSocketProtocols, WsMessage, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::Data;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::{error_response, AppState};
+use crate::auth::Caller;
+use crate::graphql::loaders_for_request;
+
+/// WebSocket limits, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct WsLimits {
+    /// How long a client has to send `connection_init` after connecting.
+    pub init_timeout: Duration,
+    /// How many operations one connection may run at once.
+    pub max_operations: usize,
+}
+
+/// Upgrades to a GraphQL WebSocket, or answers 400 with a GraphQL-shaped body.
+pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>) -> Response {
+    let Ok(upgrade) = upgrade else {
+        return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "this endpoint speaks GraphQL over WebSocket only");
+    };
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()));
+    let Some(protocol) = protocol else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "ask for the `graphql-transport-ws` (or `graphql-ws`) subprotocol",
+        );
+    };
+    let header_caller =
+        Caller::from_header(&state.tokens, headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()));
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| serve(socket, state, protocol, header_caller))
+}
+
+/// Tracks the operations a connection runs, to enforce the cap.
+#[derive(Default)]
+struct Operations {
+    active: HashSet<String>,
+}
+
+async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols, header_caller: Caller) {
+    let limits = state.ws_limits;
+    let (mut sink, source) = socket.split();
+    let initialized = Arc::new(AtomicBool::new(false));
+    let operations = Arc::new(Mutex::new(Operations::default()));
+    let (refusals, mut refused) = mpsc::unbounded_channel::<String>();
+
+    // Incoming messages pass through the guard before async-graphql sees them.
+    let incoming = {
+        let initialized = initialized.clone();
+        let operations = operations.clone();
+        source
+            .take_while(|message| std::future::ready(message.is_ok()))
+            .filter_map(move |message| {
+                let text = match message {
+                    Ok(Message::Text(text)) => Some(text.to_string()),
+                    Ok(Message::Binary(bytes)) => String::from_utf8(bytes.to_vec()).ok(),
+                    _ => None,
+                };
+                let text = text.and_then(|text| guard(text, protocol, limits, &initialized, &operations, &refusals));
+                std::future::ready(text)
+            })
+    };
+    let tokens = state.tokens.clone();
+    let store = state.store.clone();
+    let mut stream = async_graphql::http::WebSocket::new(state.schema.clone(), incoming, protocol)
+        .on_connection_init(move |payload| async move {
+            let caller = match token_in(&payload) {
+                Some(value) => Caller::from_header(&tokens, Some(&value)),
+                None => header_caller,
+            };
+            if caller == Caller::Rejected {
+                return Err(async_graphql::Error::new("the token is not valid"));
+            }
+            let mut data = Data::default();
+            data.insert(caller);
+            data.insert(loaders_for_request(store));
+            Ok(data)
+        })
+        .keepalive_timeout(Duration::from_secs(60));
+
+    let deadline = tokio::time::sleep(limits.init_timeout);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            message = stream.next() => match message {
+                Some(WsMessage::Text(text)) => {
+                    finished(&text, &operations);
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(WsMessage::Close(code, reason)) => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    break;
+                }
+                None => break,
+            },
+            Some(text) = refused.recv() => {
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            () = &mut deadline, if !initialized.load(Ordering::Relaxed) => {
+                let frame = CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
+        }
+    }
+}
+
+/// Inspects one client message: notes `connection_init`, counts operations, and drops
+/// (answering with an error) an operation over the cap. Returns the text to pass on.
+fn guard(
+    text: String,
+    protocol: WebSocketProtocols,
+    limits: WsLimits,
+    initialized: &AtomicBool,
+    operations: &Mutex<Operations>,
+    refusals: &mpsc::UnboundedSender<String>,
+) -> Option<String> {
+    let Ok(message) = serde_json::from_str::<Value>(&text) else {
+        return Some(text); // async-graphql answers malformed messages itself
+    };
+    let id = message["id"].as_str().unwrap_or_default().to_owned();
+    match message["type"].as_str() {
+        Some("connection_init") => initialized.store(true, Ordering::Relaxed),
+        Some("subscribe" | "start") => {
+            let mut operations = operations.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !operations.active.contains(&id) && operations.active.len() >= limits.max_operations {
+                let error = json!({
+                    "message": format!("at most {} operations may run at once on one connection", limits.max_operations),
+                    "extensions": { "code": "TOO_MANY_SUBSCRIPTIONS" },
+                });
+                let payload = match protocol {
+                    WebSocketProtocols::GraphQLWS => json!([error]),
+                    WebSocketProtocols::SubscriptionsTransportWS => error,
+                };
+                let _ = refusals.send(json!({ "type": "error", "id": id, "payload": payload }).to_string());
+                return None;
+            }
+            operations.active.insert(id);
+        }
+        Some("complete" | "stop") => {
+            operations.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).active.remove(&id);
+        }
+        _ => {}
+    }
+    Some(text)
+}
+
+/// Forgets an operation the server has ended (completed or failed).
+fn finished(text: &str, operations: &Mutex<Operations>) {
+    let Ok(message) = serde_json::from_str::<Value>(text) else { return };
+    if matches!(message["type"].as_str(), Some("complete" | "error")) {
+        if let Some(id) = message["id"].as_str() {
+            operations.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).active.remove(id);
+        }
+    }
+}
+
+/// Returns the `Authorization` value a client put in its `connection_init` payload.
+fn token_in(payload: &Value) -> Option<String> {
+    ["authorization", "Authorization"]
+        .iter()
+        .find_map(|key| payload.get(key).or_else(|| payload.get("headers").and_then(|h| h.get(key))))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}

@@ -1,0 +1,209 @@
+//! The indexer: the one task that writes to the index. It follows the store's outbox in
+//! generation order, re-reads the entities each write touched and upserts them
+//! (delete-then-add, so replaying is harmless), commits a batch with the last applied
+//! generation in the commit payload, reloads the reader, and only then announces the
+//! generation as searchable and publishes the changes to subscribers.
+//!
+//! It wakes when a local write commits, when PostgreSQL notifies a write from another
+//! replica, and on a polling interval in case a notification was missed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use super::documents::{self, Scope};
+use super::SearchIndex;
+use crate::error::Error;
+use crate::model::edit::ChangeKind;
+use crate::model::EntityRef;
+use crate::store::{Store, ALL_KEYS, NOTIFY_CHANNEL};
+
+/// How many outbox rows one commit applies at most.
+const BATCH: i64 = 256;
+
+/// Above this many changes in one catch-up, subscribers are not sent each of them.
+const MAX_PUBLISHED: usize = 10_000;
+
+/// One change, published to subscribers once the index shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeEvent {
+    pub generation: i64,
+    pub kind: ChangeKind,
+    pub target: EntityRef,
+}
+
+impl SearchIndex {
+    /// Returns the last generation the index has applied.
+    pub fn applied(&self) -> i64 {
+        *self.applied.borrow()
+    }
+
+    /// Asks the indexer to look at the outbox now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Waits until the index has applied `generation`; returns false on timeout.
+    pub async fn wait_for(&self, generation: i64, timeout: Duration) -> bool {
+        let mut applied = self.applied.subscribe();
+        let reached = tokio::time::timeout(timeout, applied.wait_for(|g| *g >= generation)).await;
+        matches!(reached, Ok(Ok(_)))
+    }
+
+    /// Returns a receiver of every change from now on, each sent once it is searchable.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.changes.subscribe()
+    }
+}
+
+/// Applies everything the index has not seen, until it has seen the store's generation.
+pub async fn catch_up(index: &Arc<SearchIndex>, store: &Store) -> Result<(), Error> {
+    loop {
+        let applied = index.applied();
+        // Read before the outbox: every write up to `current` is in the outbox by now.
+        let current = store.generation().await?;
+        if current == applied {
+            return Ok(());
+        }
+        if applied < 0 || current < applied {
+            rebuild(index, store, "the index does not match this store").await?;
+            continue;
+        }
+        let entries = store.outbox_after(applied, BATCH).await?;
+        if entries.first().map(|entry| entry.generation) != Some(applied + 1) {
+            rebuild(index, store, "the outbox does not reach back to the index's generation").await?;
+            continue;
+        }
+        let mut last = applied;
+        let mut keys: Vec<String> = Vec::new();
+        for entry in entries.iter().take_while(|entry| {
+            let next = entry.generation == last + 1;
+            if next {
+                last = entry.generation;
+            }
+            next
+        }) {
+            keys.extend(entry.keys.iter().cloned());
+        }
+        if keys.iter().any(|key| key == ALL_KEYS) {
+            rebuild(index, store, "a write touched most of the graph").await?;
+            continue;
+        }
+        keys.sort();
+        keys.dedup();
+        let docs = documents::collect(store, &Scope::of_keys(&keys)).await?;
+        let this = index.clone();
+        tokio::task::spawn_blocking(move || this.commit(Some(&keys), &docs, last))
+            .await
+            .map_err(|error| Error::Internal(error.into()))??;
+        publish(index, store, applied, last).await?;
+    }
+}
+
+/// Rebuilds the whole index from the store at its current generation.
+async fn rebuild(index: &Arc<SearchIndex>, store: &Store, reason: &str) -> Result<(), Error> {
+    let applied = index.applied();
+    let generation = store.generation().await?;
+    tracing::info!(index_dir = %index.dir().display(), from = applied, to = generation, reason, "rebuilding the search index");
+    let docs = documents::collect(store, &Scope::All).await?;
+    let this = index.clone();
+    tokio::task::spawn_blocking(move || this.commit(None, &docs, generation))
+        .await
+        .map_err(|error| Error::Internal(error.into()))??;
+    tracing::info!(documents = index.len(), generation, "search index rebuilt");
+    if applied >= 0 && generation > applied {
+        publish(index, store, applied, generation).await?;
+    } else {
+        index.applied.send_replace(generation);
+    }
+    Ok(())
+}
+
+/// Announces generations `from+1..=to` as searchable and sends their changes.
+async fn publish(index: &SearchIndex, store: &Store, from: i64, to: i64) -> Result<(), Error> {
+    index.applied.send_replace(to);
+    if index.changes.receiver_count() == 0 {
+        return Ok(());
+    }
+    let changes = store.changes_between(from + 1, to).await?;
+    if changes.len() > MAX_PUBLISHED {
+        tracing::warn!(count = changes.len(), "too many changes at once: subscribers are not sent each of them");
+        return Ok(());
+    }
+    for change in changes {
+        let _ = index.changes.send(ChangeEvent { generation: change.generation, kind: change.kind, target: change.target });
+    }
+    Ok(())
+}
+
+/// The running indexer; `stop` ends it between two commits.
+pub struct Follower {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
+}
+
+impl Follower {
+    /// Stops the indexer after its current commit and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Some(listener) = self.listener {
+            listener.abort();
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Starts the indexer: it catches up whenever woken, and at least every `poll`.
+pub fn spawn_follower(index: Arc<SearchIndex>, store: Store, poll: Duration) -> Follower {
+    let (stop, mut stopped) = watch::channel(false);
+    let listener = store.is_postgres().then(|| tokio::spawn(listen(store.url().to_owned(), index.wake.clone())));
+    let task = tokio::spawn(async move {
+        let mut failures = 0u32;
+        loop {
+            tokio::select! {
+                _ = stopped.changed() => break,
+                () = index.wake.notified() => {}
+                () = tokio::time::sleep(poll) => {}
+            }
+            match catch_up(&index, &store).await {
+                Ok(()) => failures = 0,
+                Err(error) => {
+                    failures += 1;
+                    tracing::error!(error = %error.chain(), failures, "the indexer could not catch up; retrying");
+                    let backoff = Duration::from_millis(100 * u64::from(failures.min(50)));
+                    tokio::select! {
+                        _ = stopped.changed() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                }
+            }
+        }
+        tracing::debug!("indexer stopped");
+    });
+    Follower { stop, task, listener }
+}
+
+/// Wakes the indexer on every PostgreSQL notification of a committed write, reconnecting
+/// after errors; polling covers whatever arrives while it is down.
+async fn listen(url: String, wake: Arc<tokio::sync::Notify>) {
+    loop {
+        match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(mut listener) => match listener.listen(NOTIFY_CHANNEL).await {
+                Ok(()) => {
+                    tracing::debug!("listening for writes of other replicas");
+                    // A write may have landed while we were not listening.
+                    wake.notify_one();
+                    while listener.recv().await.is_ok() {
+                        wake.notify_one();
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot listen for writes of other replicas"),
+            },
+            Err(error) => tracing::warn!(%error, "cannot connect to listen for writes of other replicas"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
