@@ -64,7 +64,7 @@ impl App {
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
         let addr = self.local_addr();
-        let follower = spawn_follower(self.state.index.clone(), self.state.store.clone(), self.poll);
+        let follower = spawn_follower(self.state.index.clone(), self.state.store.with_own_counter(), self.poll);
         tracing::info!(%addr, "listening");
         let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)

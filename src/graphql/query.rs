@@ -146,6 +146,21 @@ impl ReadQuery {
         one(ctx, &slug).await
     }
 
+    /// Fetches a country by slug.
+    async fn country(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Country>> {
+        one(ctx, &slug).await
+    }
+
+    /// Fetches an achievement list by slug.
+    async fn achievement_list(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<AchievementList>> {
+        one(ctx, &slug).await
+    }
+
+    /// Fetches a document by slug.
+    async fn document(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Document>> {
+        one(ctx, &slug).await
+    }
+
     async fn countries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Country>> {
         ctx.data_unchecked::<Store>().all().await.gql()
     }

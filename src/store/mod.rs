@@ -87,6 +87,12 @@ impl Store {
         &self.url
     }
 
+    /// Returns a handle on the same database whose queries are counted apart, for
+    /// background work (the indexer) that should not show in request counts.
+    pub fn with_own_counter(&self) -> Self {
+        Self { queries: Arc::default(), ..self.clone() }
+    }
+
     /// Returns how many read queries this store has run; tests use it to check batching.
     pub fn query_count(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)

@@ -48,9 +48,20 @@ pub async fn spawn_app() -> TestApp {
     start(Storage::fresh().await).await
 }
 
+/// The token tests write with, and its name as history records it.
+pub const EDITOR: &str = "editor";
+pub const EDITOR_SECRET: &str = "editor-secret-for-tests";
+
 /// Starts a server over existing state (e.g. after `TestApp::stop`).
 pub async fn start(storage: Storage) -> TestApp {
-    let config = Config::ephemeral(storage.database_url.clone(), storage.index_dir());
+    start_with(storage, |_| {}).await
+}
+
+/// Starts a server over existing state with a configuration adjusted by `adjust`.
+pub async fn start_with(storage: Storage, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config::ephemeral(storage.database_url.clone(), storage.index_dir());
+    config.tokens = Some(format!("{EDITOR}={EDITOR_SECRET}"));
+    adjust(&mut config);
     let app = App::build(&config).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
@@ -81,14 +92,51 @@ impl TestApp {
 
     /// Posts a GraphQL request and returns the whole JSON response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent");
+        self.graphql_as(None, query, variables).await
+    }
+
+    /// Posts a GraphQL request with `Authorization: Bearer <token>` when a token is given.
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(format!("{}/graphql", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.json(&json!({ "query": query, "variables": variables })).send().await.expect("request sent");
         response.json().await.expect("a JSON body")
+    }
+
+    /// Posts a request with the editor's token and returns the whole JSON response.
+    pub async fn edit(&self, query: &str, variables: Value) -> Value {
+        self.graphql_as(Some(EDITOR_SECRET), query, variables).await
+    }
+
+    /// Posts a request with the editor's token that must succeed, and returns its `data`.
+    pub async fn edit_ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.edit(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Returns the slugs of the search results for `query`, best first.
+    pub async fn search_slugs(&self, query: &str, types: Value) -> Vec<String> {
+        let data = self
+            .data(
+                r#"query($q: String!, $types: [SearchType!]) { search(query: $q, types: $types, first: 50) {
+                    edges { node { ... on Achievement { slug } ... on City { slug } ... on Organization { slug }
+                    ... on Event { slug } ... on Statistic { slug } ... on Document { slug } } } } }"#,
+                json!({ "q": query, "types": types }),
+            )
+            .await;
+        data["search"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// Returns the char span (start, end) of `needle` in the bundled article.
+    pub async fn span_of(&self, needle: &str) -> (usize, usize) {
+        let data = self.data(r#"{ documents { text } }"#, json!({})).await;
+        let text = data["documents"][0]["text"].as_str().unwrap();
+        let byte = text.find(needle).unwrap_or_else(|| panic!("`{needle}` is not in the article"));
+        let start = text[..byte].chars().count();
+        (start, start + needle.chars().count())
     }
 
     /// Posts a GraphQL request that must succeed, and returns its `data`.
@@ -112,4 +160,10 @@ pub fn error_codes(body: &Value) -> Vec<String> {
         .as_array()
         .map(|errors| errors.iter().map(|e| e["extensions"]["code"].as_str().unwrap_or("").to_owned()).collect())
         .unwrap_or_default()
+}
+
+/// Returns the global ID of `Type:slug`, as the server encodes it.
+pub fn node_id(kind: &str, slug: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{slug}"))
 }

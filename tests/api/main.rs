@@ -8,6 +8,7 @@ mod graph;
 mod helpers;
 mod http;
 mod index;
+mod mutations;
 mod pagination;
 mod postgres;
 mod schema;

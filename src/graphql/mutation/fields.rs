@@ -97,7 +97,7 @@ impl MutationRoot {
     async fn create_document(&self, ctx: &Context<'_>, input: DocumentInput) -> async_graphql::Result<Document> {
         let mut slug = String::new();
         write(ctx, "createDocument", None, |data| {
-            slug = new_slug(data, EntityKind::Document, input.slug.clone(), &input.title, "input.slug")?;
+            slug = new_slug(data, EntityKind::Document, input.slug.clone(), (&input.title, "input.title"), "input.slug")?;
             data.documents.push(input.record(slug.clone()));
             Ok(Focus::on(EntityRef::new(EntityKind::Document, slug.clone()), "input"))
         })
@@ -132,7 +132,7 @@ impl MutationRoot {
     async fn create_country(&self, ctx: &Context<'_>, input: CountryInput) -> async_graphql::Result<Country> {
         let mut slug = String::new();
         write(ctx, "createCountry", None, |data| {
-            slug = new_slug(data, EntityKind::Country, input.slug.clone(), &input.name, "input.slug")?;
+            slug = new_slug(data, EntityKind::Country, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
             data.countries.push(input.record(slug.clone()));
             Ok(Focus::on(EntityRef::new(EntityKind::Country, slug.clone()), "input"))
         })
@@ -160,7 +160,7 @@ impl MutationRoot {
     async fn create_city(&self, ctx: &Context<'_>, input: CityInput) -> async_graphql::Result<City> {
         let mut slug = String::new();
         write(ctx, "createCity", None, |data| {
-            slug = new_slug(data, EntityKind::City, input.slug.clone(), &input.name, "input.slug")?;
+            slug = new_slug(data, EntityKind::City, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
             data.cities.push(input.record(slug.clone())?);
             Ok(Focus::on(EntityRef::new(EntityKind::City, slug.clone()), "input"))
         })
@@ -230,7 +230,7 @@ impl MutationRoot {
     async fn create_organization(&self, ctx: &Context<'_>, input: OrganizationInput) -> async_graphql::Result<Organization> {
         let mut slug = String::new();
         write(ctx, "createOrganization", None, |data| {
-            slug = new_slug(data, EntityKind::Organization, input.slug.clone(), &input.name, "input.slug")?;
+            slug = new_slug(data, EntityKind::Organization, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
             let record = input.record(slug.clone(), data)?;
             data.organizations.push(record);
             Ok(Focus::on(EntityRef::new(EntityKind::Organization, slug.clone()), "input"))
@@ -266,7 +266,7 @@ impl MutationRoot {
     async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<Event> {
         let mut slug = String::new();
         write(ctx, "createEvent", None, |data| {
-            slug = new_slug(data, EntityKind::Event, input.slug.clone(), &input.name, "input.slug")?;
+            slug = new_slug(data, EntityKind::Event, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
             let record = input.record(slug.clone(), data)?;
             data.events.push(record);
             Ok(Focus::on(EntityRef::new(EntityKind::Event, slug.clone()), "input"))
@@ -296,7 +296,7 @@ impl MutationRoot {
     async fn create_achievement_list(&self, ctx: &Context<'_>, input: AchievementListInput) -> async_graphql::Result<AchievementList> {
         let mut slug = String::new();
         write(ctx, "createAchievementList", None, |data| {
-            slug = new_slug(data, EntityKind::List, input.slug.clone(), &input.title, "input.slug")?;
+            slug = new_slug(data, EntityKind::List, input.slug.clone(), (&input.title, "input.title"), "input.slug")?;
             let record = input.record(slug.clone(), data)?;
             data.lists.push(record);
             Ok(Focus::on(EntityRef::new(EntityKind::List, slug.clone()), "input"))
@@ -332,7 +332,7 @@ impl MutationRoot {
     async fn create_achievement(&self, ctx: &Context<'_>, input: AchievementInput) -> async_graphql::Result<Achievement> {
         let mut slug = String::new();
         write(ctx, "createAchievement", None, |data| {
-            slug = new_slug(data, EntityKind::Achievement, input.slug.clone(), &input.title, "input.slug")?;
+            slug = new_slug(data, EntityKind::Achievement, input.slug.clone(), (&input.title, "input.title"), "input.slug")?;
             let record = input.record(slug.clone(), data)?;
             data.achievements.push(record);
             Ok(Focus::on(EntityRef::new(EntityKind::Achievement, slug.clone()), "input"))
@@ -415,7 +415,7 @@ impl MutationRoot {
     async fn create_statistic(&self, ctx: &Context<'_>, input: StatisticInput) -> async_graphql::Result<Statistic> {
         let mut slug = String::new();
         write(ctx, "createStatistic", None, |data| {
-            slug = new_slug(data, EntityKind::Statistic, input.slug.clone(), &input.label, "input.slug")?;
+            slug = new_slug(data, EntityKind::Statistic, input.slug.clone(), (&input.label, "input.label"), "input.slug")?;
             let record = input.record(slug.clone(), data)?;
             data.statistics.push(record);
             Ok(Focus::on(EntityRef::new(EntityKind::Statistic, slug.clone()), "input"))
@@ -472,7 +472,7 @@ impl MutationRoot {
         &self,
         ctx: &Context<'_>,
         dataset: Json<serde_json::Value>,
-        #[graphql(default_with = "ImportMode::Merge")] mode: ImportMode,
+        #[graphql(desc = "MERGE when absent or null.")] mode: Option<ImportMode>,
     ) -> async_graphql::Result<ImportResult> {
         let text = dataset.0.to_string();
         let incoming: Dataset = {
@@ -481,13 +481,14 @@ impl MutationRoot {
                 let path = error.path().to_string();
                 let field = if path == "." { "dataset".to_owned() } else { format!("dataset.{path}") };
                 Error::bad_input(field, error.into_inner().to_string())
-            })?
+            })
+            .gql()?
         };
         let committed = write(ctx, "importDataset", None, |data| {
             if incoming.format != crate::model::dataset::FORMAT {
                 return Err(Error::bad_input("dataset.format", format!("expected `{}`", crate::model::dataset::FORMAT)));
             }
-            match mode {
+            match mode.unwrap_or(ImportMode::Merge) {
                 ImportMode::Replace => *data = incoming.clone(),
                 ImportMode::Merge => merge(data, &incoming),
             }

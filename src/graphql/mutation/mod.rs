@@ -128,7 +128,13 @@ fn input_path(rest: &str) -> String {
 
 /// Returns the slug for a new entity: the one asked for, or one made from its name,
 /// made unique among the entities of its kind.
-pub(crate) fn new_slug(data: &Dataset, kind: EntityKind, requested: Option<String>, name: &str, field: &str) -> Result<String, Error> {
+pub(crate) fn new_slug(
+    data: &Dataset,
+    kind: EntityKind,
+    requested: Option<String>,
+    (name, name_field): (&str, &str),
+    field: &str,
+) -> Result<String, Error> {
     if let Some(slug) = requested {
         if !is_slug(&slug) {
             return Err(Error::bad_input(field, format!("`{slug}` is not a slug (lowercase ascii words joined by hyphens)")));
@@ -137,6 +143,9 @@ pub(crate) fn new_slug(data: &Dataset, kind: EntityKind, requested: Option<Strin
             return Err(Error::bad_input(field, format!("a {} with the slug `{slug}` already exists", kind_name(kind))));
         }
         return Ok(slug);
+    }
+    if name.trim().is_empty() {
+        return Err(Error::bad_input(name_field, "must not be empty"));
     }
     let base = slugify(name);
     if base.is_empty() {
