@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::{error_response, AppState};
-use crate::auth::Caller;
+use crate::auth::{Caller, Tokens};
 use crate::graphql::loaders_for_request;
 
 /// WebSocket limits, from the configuration.
@@ -68,9 +68,10 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     let (mut sink, source) = socket.split();
     let initialized = Arc::new(AtomicBool::new(false));
     let operations = Arc::new(Mutex::new(Operations::default()));
-    let (refusals, mut refused) = mpsc::unbounded_channel::<String>();
+    let (refusals, mut refused) = mpsc::unbounded_channel::<WsMessage>();
 
     // Incoming messages pass through the guard before async-graphql sees them.
+    let gate = Gate { protocol, limits, tokens: state.tokens.clone() };
     let incoming = {
         let initialized = initialized.clone();
         let operations = operations.clone();
@@ -82,7 +83,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
                     Ok(Message::Binary(bytes)) => String::from_utf8(bytes.to_vec()).ok(),
                     _ => None,
                 };
-                let text = text.and_then(|text| guard(text, protocol, limits, &initialized, &operations, &refusals));
+                let text = text.and_then(|text| guard(text, &gate, &initialized, &operations, &refusals));
                 std::future::ready(text)
             })
     };
@@ -121,11 +122,17 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
                 }
                 None => break,
             },
-            Some(text) = refused.recv() => {
-                if sink.send(Message::Text(text.into())).await.is_err() {
+            Some(message) = refused.recv() => match message {
+                WsMessage::Text(text) => {
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                WsMessage::Close(code, reason) => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
                     break;
                 }
-            }
+            },
             () = &mut deadline, if !initialized.load(Ordering::Relaxed) => {
                 let frame = CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() };
                 let _ = sink.send(Message::Close(Some(frame))).await;
@@ -135,22 +142,38 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     }
 }
 
-/// Inspects one client message: notes `connection_init`, counts operations, and drops
-/// (answering with an error) an operation over the cap. Returns the text to pass on.
-fn guard(
-    text: String,
+/// What the guard checks messages against.
+struct Gate {
     protocol: WebSocketProtocols,
     limits: WsLimits,
+    tokens: Arc<Tokens>,
+}
+
+/// Inspects one client message: notes `connection_init` (closing with 4403 on a wrong
+/// token), counts operations, and drops (answering with an error) an operation over
+/// the cap. Returns the text to pass on.
+fn guard(
+    text: String,
+    gate: &Gate,
     initialized: &AtomicBool,
     operations: &Mutex<Operations>,
-    refusals: &mpsc::UnboundedSender<String>,
+    refusals: &mpsc::UnboundedSender<WsMessage>,
 ) -> Option<String> {
+    let (protocol, limits) = (gate.protocol, gate.limits);
     let Ok(message) = serde_json::from_str::<Value>(&text) else {
         return Some(text); // async-graphql answers malformed messages itself
     };
     let id = message["id"].as_str().unwrap_or_default().to_owned();
     match message["type"].as_str() {
-        Some("connection_init") => initialized.store(true, Ordering::Relaxed),
+        Some("connection_init") => {
+            initialized.store(true, Ordering::Relaxed);
+            if let Some(value) = token_in(&message["payload"]) {
+                if Caller::from_header(&gate.tokens, Some(&value)) == Caller::Rejected {
+                    let _ = refusals.send(WsMessage::Close(4403, "Forbidden: the token is not valid".to_owned()));
+                    return None;
+                }
+            }
+        }
         Some("subscribe" | "start") => {
             let mut operations = operations.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if !operations.active.contains(&id) && operations.active.len() >= limits.max_operations {
@@ -162,7 +185,7 @@ fn guard(
                     WebSocketProtocols::GraphQLWS => json!([error]),
                     WebSocketProtocols::SubscriptionsTransportWS => error,
                 };
-                let _ = refusals.send(json!({ "type": "error", "id": id, "payload": payload }).to_string());
+                let _ = refusals.send(WsMessage::Text(json!({ "type": "error", "id": id, "payload": payload }).to_string()));
                 return None;
             }
             operations.active.insert(id);

@@ -13,3 +13,4 @@ mod pagination;
 mod postgres;
 mod schema;
 mod search;
+mod subscriptions;
