@@ -80,11 +80,13 @@ impl App {
 /// Connects the store, imports the bundled dataset when it is empty, and opens the index.
 pub async fn open_storage(database_url: &str, index_dir: &Path) -> Result<(Store, Arc<SearchIndex>), Error> {
     let store = Store::connect(database_url).await?;
+    tracing::info!(generation = store.generation().await?, "store ready");
     if store.is_empty().await? {
         tracing::info!("empty store: importing the bundled dataset");
         store.import(&Dataset::bundled(), "bundled").await?;
     }
     let index = SearchIndex::open_or_build(index_dir, &store).await?;
+    tracing::info!(documents = index.len(), generation = index.applied(), "index ready");
     Ok((store, index))
 }
 

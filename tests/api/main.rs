@@ -3,6 +3,7 @@
 
 mod auth;
 mod batching;
+mod crash;
 mod dataset;
 mod graph;
 mod helpers;
@@ -11,6 +12,8 @@ mod index;
 mod mutations;
 mod pagination;
 mod postgres;
+mod process;
+mod replicas;
 mod schema;
 mod search;
 mod subscriptions;
