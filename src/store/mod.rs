@@ -35,6 +35,9 @@ pub struct Store {
     queries: Arc<AtomicU64>,
     postgres: bool,
     url: Arc<str>,
+    /// Writes of this process queue here before taking the database's writer lock, so
+    /// they wait without holding a connection (and without SQLite's busy retries).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -74,7 +77,7 @@ impl Store {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(Error::Store)?;
         }
         migrator.run(&pool).await.map_err(|error| Error::Internal(error.into()))?;
-        Ok(Self { pool, queries: Arc::default(), postgres: !sqlite, url: url.into() })
+        Ok(Self { pool, queries: Arc::default(), postgres: !sqlite, url: url.into(), writer: Arc::default() })
     }
 
     /// Returns whether the store is on PostgreSQL (where replicas can share it).

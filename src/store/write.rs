@@ -26,6 +26,7 @@ const MAX_OUTBOX_KEYS: usize = 10_000;
 
 /// A write in progress. Dropping it without `apply` rolls everything back.
 pub struct Write {
+    _queued: tokio::sync::OwnedMutexGuard<()>,
     tx: Transaction<'static, Any>,
     generation: i64,
     actor: String,
@@ -70,6 +71,7 @@ struct LinkSpec<'a> {
 impl Store {
     /// Starts a write on behalf of `actor`, taking the writer lock and the next generation.
     pub async fn begin_write(&self, actor: &str, operation: &str) -> Result<Write, Error> {
+        let queued = self.writer.clone().lock_owned().await;
         let mut tx = self.pool.begin().await.map_err(Error::Store)?;
         sqlx::query("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'generation'")
             .execute(&mut *tx)
@@ -83,7 +85,7 @@ impl Store {
             .map_err(Error::Store)?;
         let generation =
             value.parse().map_err(|_| Error::Internal(anyhow::anyhow!("corrupt generation marker `{value}`")))?;
-        Ok(Write { tx, generation, actor: actor.to_owned(), operation: operation.to_owned(), postgres: self.postgres })
+        Ok(Write { _queued: queued, tx, generation, actor: actor.to_owned(), operation: operation.to_owned(), postgres: self.postgres })
     }
 
     /// Replaces the whole graph with `dataset` (already validated), recording every

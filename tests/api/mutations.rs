@@ -428,3 +428,40 @@ async fn the_store_exports_exactly_the_bundled_dataset() {
     let bundled = serde_json::to_value(achievement_graph::model::dataset::Dataset::bundled()).unwrap();
     assert_eq!(exported, bundled);
 }
+
+#[tokio::test]
+async fn concurrent_writers_neither_lose_writes_nor_overwrite_each_other() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let id = app.id_of("achievement", FILMS).await;
+    let update = r#"mutation($id: ID!, $t: String!) { updateAchievement(id: $id, patch: { title: $t }, expectedVersion: 1) { version } }"#;
+    let racers: Vec<_> = (0..12)
+        .map(|n| {
+            let (app, id) = (app.clone(), id.clone());
+            tokio::spawn(async move { app.edit(update, json!({ "id": id, "t": format!("Films take {n}") })).await })
+        })
+        .collect();
+    let mut won = 0;
+    for racer in racers {
+        let body = racer.await.unwrap();
+        match error_codes(&body).as_slice() {
+            [] => won += 1,
+            [code] => assert_eq!(code, "CONFLICT", "{body:#}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one writer of version 1 wins");
+
+    let input = statistic_input(&app, "concurrent").await;
+    let writers: Vec<_> = (0..12)
+        .map(|n| {
+            let (app, mut input) = (app.clone(), input.clone());
+            input["label"] = json!(format!("concurrent figure {n}"));
+            tokio::spawn(async move { app.edit(CREATE_STATISTIC, json!({ "input": input })).await })
+        })
+        .collect();
+    for writer in writers {
+        let body = writer.await.unwrap();
+        assert!(body.get("errors").is_none(), "{body:#}");
+    }
+    assert_eq!(app.count("statistics").await, 93);
+}
