@@ -62,6 +62,47 @@ fn record_mut<'a, R>(items: &'a mut [R], target: &EntityRef, id: impl Fn(&R) -> 
         .ok_or_else(|| Error::NotFound { kind: kind_name(target.kind), id: target.id.clone() })
 }
 
+/// Creates one entity: makes its slug, lets `add` put its record in the graph, writes,
+/// and returns the entity as stored.
+async fn create<T: Entity + Send>(
+    ctx: &Context<'_>,
+    operation: &'static str,
+    kind: EntityKind,
+    slug: Option<String>,
+    name: (&str, &str),
+    add: impl FnOnce(&mut Dataset, String) -> Result<(), Error>,
+) -> async_graphql::Result<T> {
+    let mut made = String::new();
+    write(ctx, operation, None, |data| {
+        made = new_slug(data, kind, slug, name, "input.slug")?;
+        add(data, made.clone())?;
+        Ok(Focus::on(EntityRef::new(kind, made.clone()), "input"))
+    })
+    .await
+    .gql()?;
+    reload(ctx, &made).await
+}
+
+/// Updates one entity: checks its version, lets `apply` patch its record, writes, and
+/// returns the entity as stored.
+async fn update<T: Entity + Send>(
+    ctx: &Context<'_>,
+    operation: &'static str,
+    id: &ID,
+    kind: NodeType,
+    expected_version: Option<i64>,
+    apply: impl FnOnce(&mut Dataset, &EntityRef) -> Result<(), Error>,
+) -> async_graphql::Result<T> {
+    let entity = target(id, kind, "id").gql()?;
+    write(ctx, operation, Some((&entity, expected_version)), |data| {
+        apply(data, &entity)?;
+        Ok(Focus::on(entity.clone(), "patch"))
+    })
+    .await
+    .gql()?;
+    reload(ctx, &entity.id).await
+}
+
 /// Deletes one entity (with its dependents when `cascade`) and returns its ID.
 async fn delete(
     ctx: &Context<'_>,
@@ -95,15 +136,12 @@ async fn delete(
 #[Object(name = "Mutation")]
 impl MutationRoot {
     async fn create_document(&self, ctx: &Context<'_>, input: DocumentInput) -> async_graphql::Result<Document> {
-        let mut slug = String::new();
-        write(ctx, "createDocument", None, |data| {
-            slug = new_slug(data, EntityKind::Document, input.slug.clone(), (&input.title, "input.title"), "input.slug")?;
-            data.documents.push(input.record(slug.clone()));
-            Ok(Focus::on(EntityRef::new(EntityKind::Document, slug.clone()), "input"))
+        let (slug, name) = (input.slug.clone(), input.title.clone());
+        create(ctx, "createDocument", EntityKind::Document, slug, (&name, "input.title"), |data, slug| {
+            data.documents.push(input.record(slug));
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     /// expectedVersion, when given, must equal the stored version or the update fails with CONFLICT.
@@ -114,14 +152,8 @@ impl MutationRoot {
         patch: DocumentPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Document> {
-        let entity = target(&id, NodeType::Document, "id").gql()?;
-        write(ctx, "updateDocument", Some((&entity, expected_version)), |data| {
-            patch.apply(record_mut(&mut data.documents, &entity, |r| &r.id)?)?;
-            Ok(Focus::on(entity.clone(), "patch"))
-        })
+        update(ctx, "updateDocument", &id, NodeType::Document, expected_version, |data, entity| patch.apply(record_mut(&mut data.documents, entity, |r| &r.id)?))
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Refused while other entities cite it, unless cascade is true.
@@ -130,26 +162,20 @@ impl MutationRoot {
     }
 
     async fn create_country(&self, ctx: &Context<'_>, input: CountryInput) -> async_graphql::Result<Country> {
-        let mut slug = String::new();
-        write(ctx, "createCountry", None, |data| {
-            slug = new_slug(data, EntityKind::Country, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
-            data.countries.push(input.record(slug.clone()));
-            Ok(Focus::on(EntityRef::new(EntityKind::Country, slug.clone()), "input"))
+        let (slug, name) = (input.slug.clone(), input.name.clone());
+        create(ctx, "createCountry", EntityKind::Country, slug, (&name, "input.name"), |data, slug| {
+            data.countries.push(input.record(slug));
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     async fn update_country(&self, ctx: &Context<'_>, id: ID, patch: CountryPatch, expected_version: Option<i64>) -> async_graphql::Result<Country> {
-        let entity = target(&id, NodeType::Country, "id").gql()?;
-        write(ctx, "updateCountry", Some((&entity, expected_version)), |data| {
-            patch.apply(record_mut(&mut data.countries, &entity, |r| &r.id)?);
-            Ok(Focus::on(entity.clone(), "patch"))
+        update(ctx, "updateCountry", &id, NodeType::Country, expected_version, |data, entity| {
+            patch.apply(record_mut(&mut data.countries, entity, |r| &r.id)?);
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Refused while cities or organizations reference it, unless cascade is true.
@@ -158,26 +184,17 @@ impl MutationRoot {
     }
 
     async fn create_city(&self, ctx: &Context<'_>, input: CityInput) -> async_graphql::Result<City> {
-        let mut slug = String::new();
-        write(ctx, "createCity", None, |data| {
-            slug = new_slug(data, EntityKind::City, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
-            data.cities.push(input.record(slug.clone())?);
-            Ok(Focus::on(EntityRef::new(EntityKind::City, slug.clone()), "input"))
+        let (slug, name) = (input.slug.clone(), input.name.clone());
+        create(ctx, "createCity", EntityKind::City, slug, (&name, "input.name"), |data, slug| {
+            data.cities.push(input.record(slug)?);
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     async fn update_city(&self, ctx: &Context<'_>, id: ID, patch: CityPatch, expected_version: Option<i64>) -> async_graphql::Result<City> {
-        let entity = target(&id, NodeType::City, "id").gql()?;
-        write(ctx, "updateCity", Some((&entity, expected_version)), |data| {
-            patch.apply(record_mut(&mut data.cities, &entity, |r| &r.id)?)?;
-            Ok(Focus::on(entity.clone(), "patch"))
-        })
+        update(ctx, "updateCity", &id, NodeType::City, expected_version, |data, entity| patch.apply(record_mut(&mut data.cities, entity, |r| &r.id)?))
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Refused while anything references it, unless cascade is true.
@@ -228,16 +245,13 @@ impl MutationRoot {
     }
 
     async fn create_organization(&self, ctx: &Context<'_>, input: OrganizationInput) -> async_graphql::Result<Organization> {
-        let mut slug = String::new();
-        write(ctx, "createOrganization", None, |data| {
-            slug = new_slug(data, EntityKind::Organization, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
-            let record = input.record(slug.clone(), data)?;
+        let (slug, name) = (input.slug.clone(), input.name.clone());
+        create(ctx, "createOrganization", EntityKind::Organization, slug, (&name, "input.name"), |data, slug| {
+            let record = input.record(slug, data)?;
             data.organizations.push(record);
-            Ok(Focus::on(EntityRef::new(EntityKind::Organization, slug.clone()), "input"))
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     async fn update_organization(
@@ -247,15 +261,11 @@ impl MutationRoot {
         patch: OrganizationPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Organization> {
-        let entity = target(&id, NodeType::Organization, "id").gql()?;
-        write(ctx, "updateOrganization", Some((&entity, expected_version)), |data| {
+        update(ctx, "updateOrganization", &id, NodeType::Organization, expected_version, |data, entity| {
             let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.organizations, &entity, |r| &r.id)?, &snapshot)?;
-            Ok(Focus::on(entity.clone(), "patch"))
+            patch.apply(record_mut(&mut data.organizations, entity, |r| &r.id)?, &snapshot)
         })
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Refused while anything references it, unless cascade is true.
@@ -264,28 +274,21 @@ impl MutationRoot {
     }
 
     async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<Event> {
-        let mut slug = String::new();
-        write(ctx, "createEvent", None, |data| {
-            slug = new_slug(data, EntityKind::Event, input.slug.clone(), (&input.name, "input.name"), "input.slug")?;
-            let record = input.record(slug.clone(), data)?;
+        let (slug, name) = (input.slug.clone(), input.name.clone());
+        create(ctx, "createEvent", EntityKind::Event, slug, (&name, "input.name"), |data, slug| {
+            let record = input.record(slug, data)?;
             data.events.push(record);
-            Ok(Focus::on(EntityRef::new(EntityKind::Event, slug.clone()), "input"))
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     async fn update_event(&self, ctx: &Context<'_>, id: ID, patch: EventPatch, expected_version: Option<i64>) -> async_graphql::Result<Event> {
-        let entity = target(&id, NodeType::Event, "id").gql()?;
-        write(ctx, "updateEvent", Some((&entity, expected_version)), |data| {
+        update(ctx, "updateEvent", &id, NodeType::Event, expected_version, |data, entity| {
             let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.events, &entity, |r| &r.id)?, &snapshot)?;
-            Ok(Focus::on(entity.clone(), "patch"))
+            patch.apply(record_mut(&mut data.events, entity, |r| &r.id)?, &snapshot)
         })
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Refused while anything references it, unless cascade is true.
@@ -294,16 +297,13 @@ impl MutationRoot {
     }
 
     async fn create_achievement_list(&self, ctx: &Context<'_>, input: AchievementListInput) -> async_graphql::Result<AchievementList> {
-        let mut slug = String::new();
-        write(ctx, "createAchievementList", None, |data| {
-            slug = new_slug(data, EntityKind::List, input.slug.clone(), (&input.title, "input.title"), "input.slug")?;
-            let record = input.record(slug.clone(), data)?;
+        let (slug, name) = (input.slug.clone(), input.title.clone());
+        create(ctx, "createAchievementList", EntityKind::List, slug, (&name, "input.title"), |data, slug| {
+            let record = input.record(slug, data)?;
             data.lists.push(record);
-            Ok(Focus::on(EntityRef::new(EntityKind::List, slug.clone()), "input"))
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     async fn update_achievement_list(
@@ -313,15 +313,11 @@ impl MutationRoot {
         patch: AchievementListPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<AchievementList> {
-        let entity = target(&id, NodeType::AchievementList, "id").gql()?;
-        write(ctx, "updateAchievementList", Some((&entity, expected_version)), |data| {
+        update(ctx, "updateAchievementList", &id, NodeType::AchievementList, expected_version, |data, entity| {
             let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.lists, &entity, |r| &r.id)?, &snapshot)?;
-            Ok(Focus::on(entity.clone(), "patch"))
+            patch.apply(record_mut(&mut data.lists, entity, |r| &r.id)?, &snapshot)
         })
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Refused while it has achievements or statistics, unless cascade is true.
@@ -330,16 +326,13 @@ impl MutationRoot {
     }
 
     async fn create_achievement(&self, ctx: &Context<'_>, input: AchievementInput) -> async_graphql::Result<Achievement> {
-        let mut slug = String::new();
-        write(ctx, "createAchievement", None, |data| {
-            slug = new_slug(data, EntityKind::Achievement, input.slug.clone(), (&input.title, "input.title"), "input.slug")?;
-            let record = input.record(slug.clone(), data)?;
+        let (slug, name) = (input.slug.clone(), input.title.clone());
+        create(ctx, "createAchievement", EntityKind::Achievement, slug, (&name, "input.title"), |data, slug| {
+            let record = input.record(slug, data)?;
             data.achievements.push(record);
-            Ok(Focus::on(EntityRef::new(EntityKind::Achievement, slug.clone()), "input"))
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     /// expectedVersion, when given, must equal the stored version or the update fails with CONFLICT.
@@ -350,15 +343,11 @@ impl MutationRoot {
         patch: AchievementPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Achievement> {
-        let entity = target(&id, NodeType::Achievement, "id").gql()?;
-        write(ctx, "updateAchievement", Some((&entity, expected_version)), |data| {
+        update(ctx, "updateAchievement", &id, NodeType::Achievement, expected_version, |data, entity| {
             let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.achievements, &entity, |r| &r.id)?, &snapshot)?;
-            Ok(Focus::on(entity.clone(), "patch"))
+            patch.apply(record_mut(&mut data.achievements, entity, |r| &r.id)?, &snapshot)
         })
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Refused while other entities reference it, unless cascade is true.
@@ -413,16 +402,13 @@ impl MutationRoot {
     }
 
     async fn create_statistic(&self, ctx: &Context<'_>, input: StatisticInput) -> async_graphql::Result<Statistic> {
-        let mut slug = String::new();
-        write(ctx, "createStatistic", None, |data| {
-            slug = new_slug(data, EntityKind::Statistic, input.slug.clone(), (&input.label, "input.label"), "input.slug")?;
-            let record = input.record(slug.clone(), data)?;
+        let (slug, name) = (input.slug.clone(), input.label.clone());
+        create(ctx, "createStatistic", EntityKind::Statistic, slug, (&name, "input.label"), |data, slug| {
+            let record = input.record(slug, data)?;
             data.statistics.push(record);
-            Ok(Focus::on(EntityRef::new(EntityKind::Statistic, slug.clone()), "input"))
+            Ok(())
         })
         .await
-        .gql()?;
-        reload(ctx, &slug).await
     }
 
     async fn update_statistic(
@@ -432,15 +418,11 @@ impl MutationRoot {
         patch: StatisticPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Statistic> {
-        let entity = target(&id, NodeType::Statistic, "id").gql()?;
-        write(ctx, "updateStatistic", Some((&entity, expected_version)), |data| {
+        update(ctx, "updateStatistic", &id, NodeType::Statistic, expected_version, |data, entity| {
             let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.statistics, &entity, |r| &r.id)?, &snapshot)?;
-            Ok(Focus::on(entity.clone(), "patch"))
+            patch.apply(record_mut(&mut data.statistics, entity, |r| &r.id)?, &snapshot)
         })
         .await
-        .gql()?;
-        reload(ctx, &entity.id).await
     }
 
     /// Points a statistic at another subject (list, achievement, event, organization or city).
