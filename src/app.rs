@@ -11,11 +11,11 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::graphql;
 use crate::http::{router, AppState, WsLimits};
 use crate::model::dataset::Dataset;
 use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
-use crate::graphql;
 
 /// A built server, bound to its port but not yet serving.
 pub struct App {

@@ -135,9 +135,9 @@ impl Caller {
     pub fn writer(&self) -> Result<&str, Error> {
         match self {
             Self::Writer(name) => Ok(name),
-            Self::Anonymous => Err(Error::Unauthenticated(
-                "this needs a token: send `Authorization: Bearer <token>`".to_owned(),
-            )),
+            Self::Anonymous => {
+                Err(Error::Unauthenticated("this needs a token: send `Authorization: Bearer <token>`".to_owned()))
+            }
             Self::Rejected => Err(Error::Unauthenticated("the token is not valid".to_owned())),
         }
     }

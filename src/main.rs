@@ -14,7 +14,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -63,7 +64,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             let text = read(&file)?;
             let dataset = Dataset::parse(&text).map_err(|problems| {
                 let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-                Error::InvalidInput(format!("{} is not valid, nothing was imported:\n{}", file.display(), list.join("\n")))
+                Error::InvalidInput(format!(
+                    "{} is not valid, nothing was imported:\n{}",
+                    file.display(),
+                    list.join("\n")
+                ))
             })?;
             let store = Store::connect(&storage.database_url).await?;
             match store.import(&dataset, "cli").await? {
@@ -88,5 +93,6 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 fn read(file: &std::path::Path) -> Result<String, Error> {
-    std::fs::read_to_string(file).map_err(|error| Error::InvalidInput(format!("cannot read {}: {error}", file.display())))
+    std::fs::read_to_string(file)
+        .map_err(|error| Error::InvalidInput(format!("cannot read {}: {error}", file.display())))
 }

@@ -99,7 +99,8 @@ impl From<HistoryEntry> for ChangeRecord {
 pub async fn history(ctx: &Context<'_>, target: EntityRef, first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
     ctx.data_opt::<Caller>().unwrap_or(&Caller::Anonymous).writer().gql()?;
     if !(1..=MAX_HISTORY).contains(&first) {
-        return Err(Error::bad_input("first", format!("`first` must be between 1 and {MAX_HISTORY}, got {first}"))).gql();
+        return Err(Error::bad_input("first", format!("`first` must be between 1 and {MAX_HISTORY}, got {first}")))
+            .gql();
     }
     let entries = ctx.data_unchecked::<Store>().history(&target, i64::from(first)).await.gql()?;
     Ok(entries.into_iter().map(ChangeRecord::from).collect())

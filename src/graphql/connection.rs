@@ -62,7 +62,12 @@ impl PageArgs {
                 })
                 .transpose()
         };
-        Ok(PageRequest { after: cursor(&self.after, "after")?, before: cursor(&self.before, "before")?, limit, from_end })
+        Ok(PageRequest {
+            after: cursor(&self.after, "after")?,
+            before: cursor(&self.before, "before")?,
+            limit,
+            from_end,
+        })
     }
 
     /// Returns one page of an in-memory list, with offset cursors.
@@ -72,14 +77,17 @@ impl PageArgs {
         let offset = |text: &Option<String>, field: &str| {
             text.as_deref()
                 .map(|text| {
-                    decode_offset(text).ok_or_else(|| Error::bad_input(field, format!("`{text}` is not a cursor of this list")))
+                    decode_offset(text)
+                        .ok_or_else(|| Error::bad_input(field, format!("`{text}` is not a cursor of this list")))
                 })
                 .transpose()
         };
         let start = offset(&self.after, "after")?.map_or(0, |after| (after + 1).min(total));
         let end = offset(&self.before, "before")?.map_or(total, |before| before.min(total)).max(start);
-        let (from, to) = if from_end { (end.saturating_sub(limit).max(start), end) } else { (start, (start + limit).min(end)) };
-        let mut connection = Conn::with_additional_fields(from > 0, to < total, ConnectionFields { total_count: total as i64 });
+        let (from, to) =
+            if from_end { (end.saturating_sub(limit).max(start), end) } else { (start, (start + limit).min(end)) };
+        let mut connection =
+            Conn::with_additional_fields(from > 0, to < total, ConnectionFields { total_count: total as i64 });
         connection.edges.extend(
             items.into_iter().enumerate().skip(from).take(to - from).map(|(i, item)| Edge::new(encode_offset(i), item)),
         );
@@ -89,8 +97,11 @@ impl PageArgs {
 
 /// Turns a store page into a connection.
 pub fn from_page<T: OutputType, U>(page: Page<U>, total: i64, wrap: impl Fn(U) -> T) -> Conn<T> {
-    let mut connection =
-        Conn::with_additional_fields(page.has_previous_page, page.has_next_page, ConnectionFields { total_count: total });
+    let mut connection = Conn::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        ConnectionFields { total_count: total },
+    );
     connection.edges.extend(page.items.into_iter().map(|(cursor, item)| Edge::new(cursor.encode(), wrap(item))));
     connection
 }

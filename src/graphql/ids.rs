@@ -108,7 +108,10 @@ pub fn encode_ref(target: &EntityRef) -> ID {
 pub fn decode_as(id: &str, kind: NodeType, field: &str) -> Result<String, Error> {
     match decode(id, field)? {
         (found, slug) if found == kind => Ok(slug),
-        (found, _) => Err(Error::bad_input(field, format!("expected the id of a {}, got the id of a {}", kind.name(), found.name()))),
+        (found, _) => Err(Error::bad_input(
+            field,
+            format!("expected the id of a {}, got the id of a {}", kind.name(), found.name()),
+        )),
     }
 }
 

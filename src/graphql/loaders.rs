@@ -120,9 +120,9 @@ pub async fn one<T: Entity>(ctx: &Context<'_>, slug: &str) -> async_graphql::Res
 
 /// Loads an entity that must exist (a reference the store guarantees).
 pub async fn required<T: Entity>(ctx: &Context<'_>, slug: &str) -> async_graphql::Result<T> {
-    one(ctx, slug).await?.ok_or_else(|| {
-        Error::Internal(anyhow::anyhow!("dangling reference to `{slug}` in {}", T::TABLE)).extend()
-    })
+    one(ctx, slug)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("dangling reference to `{slug}` in {}", T::TABLE)).extend())
 }
 
 /// Loads the entities related to `parent` through `rel`.

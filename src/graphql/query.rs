@@ -1,15 +1,17 @@
 //! The read side of the schema: node lookup, top-level lists with filters, and lookups
 //! by slug.
 
-use async_graphql::{Context, InputObject, Object, ID};
 use async_graphql::Enum;
+use async_graphql::{Context, InputObject, Object, ID};
 
 use super::connection::{from_page, Conn, PageArgs};
 use super::ids::{decode, decode_as, NodeType};
 use super::loaders::{one, GqlResult};
 use super::types::{AchievementCategory, Node};
 use crate::error::Error;
-use crate::model::{Achievement, AchievementList, City, Country, Document, Event, Organization, Statistic, SubjectType};
+use crate::model::{
+    Achievement, AchievementList, City, Country, Document, Event, Organization, Statistic, SubjectType,
+};
 use crate::store::{Bind, Entity, Filter, SortOrder, Store};
 
 #[derive(InputObject, Default)]
@@ -152,7 +154,11 @@ impl ReadQuery {
     }
 
     /// Fetches an achievement list by slug.
-    async fn achievement_list(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<AchievementList>> {
+    async fn achievement_list(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<AchievementList>> {
         one(ctx, &slug).await
     }
 
@@ -229,7 +235,9 @@ impl ReadQuery {
         if let Some(unit) = filter.unit {
             sql.compare("t.unit", "=", Bind::Text(unit));
         }
-        for (value, field, op) in [(filter.min_value, "filter.minValue", ">="), (filter.max_value, "filter.maxValue", "<=")] {
+        for (value, field, op) in
+            [(filter.min_value, "filter.minValue", ">="), (filter.max_value, "filter.maxValue", "<=")]
+        {
             if let Some(value) = value {
                 if !value.is_finite() {
                     return Err(Error::bad_input(field, "must be a finite number")).gql();
@@ -239,8 +247,11 @@ impl ReadQuery {
         }
         if let (Some(min), Some(max)) = (filter.min_value, filter.max_value) {
             if min > max {
-                return Err(Error::bad_input("filter.minValue", format!("minValue ({min}) is greater than maxValue ({max})")))
-                    .gql();
+                return Err(Error::bad_input(
+                    "filter.minValue",
+                    format!("minValue ({min}) is greater than maxValue ({max})"),
+                ))
+                .gql();
             }
         }
         let order = match order_by {

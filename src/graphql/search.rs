@@ -124,7 +124,11 @@ impl SearchEdge {
             .map(|h| Highlight {
                 field: h.field.clone(),
                 snippet: h.snippet.clone(),
-                ranges: h.ranges.iter().map(|&(start, end)| TextRange { start: start as i32, end: end as i32 }).collect(),
+                ranges: h
+                    .ranges
+                    .iter()
+                    .map(|&(start, end)| TextRange { start: start as i32, end: end as i32 })
+                    .collect(),
             })
             .collect()
     }
@@ -160,7 +164,11 @@ impl SearchConnection {
             .iter()
             .map(|facet| Facet {
                 field: facet.field.to_owned(),
-                values: facet.values.iter().map(|(value, count)| FacetValue { value: value.clone(), count: *count as i32 }).collect(),
+                values: facet
+                    .values
+                    .iter()
+                    .map(|(value, count)| FacetValue { value: value.clone(), count: *count as i32 })
+                    .collect(),
             })
             .collect()
     }
@@ -204,14 +212,17 @@ impl SearchQuery {
             None => DEFAULT_RESULTS,
             Some(first) if (0..=MAX_PAGE as i32).contains(&first) => first as usize,
             Some(first) => {
-                return Err(Error::bad_input("first", format!("`first` must be between 0 and {MAX_PAGE}, got {first}"))).gql()
+                return Err(Error::bad_input("first", format!("`first` must be between 0 and {MAX_PAGE}, got {first}")))
+                    .gql()
             }
         };
         let offset = match after.as_deref() {
             None => 0,
             Some(cursor) => match decode_offset(cursor) {
                 Some(position) if position < MAX_OFFSET => position + 1,
-                Some(_) => return Err(Error::bad_input("after", format!("results stop at position {MAX_OFFSET}"))).gql(),
+                Some(_) => {
+                    return Err(Error::bad_input("after", format!("results stop at position {MAX_OFFSET}"))).gql()
+                }
                 None => return Err(Error::bad_input("after", format!("`{cursor}` is not a search cursor"))).gql(),
             },
         };
@@ -220,7 +231,12 @@ impl SearchQuery {
         if !wanted.is_empty() && searchable.is_empty() {
             return Ok(SearchConnection {
                 edges: Vec::new(),
-                page_info: PageInfo { has_next_page: false, has_previous_page: false, start_cursor: None, end_cursor: None },
+                page_info: PageInfo {
+                    has_next_page: false,
+                    has_previous_page: false,
+                    start_cursor: None,
+                    end_cursor: None,
+                },
                 total: 0,
                 facets: Vec::new(),
                 suggestions: Vec::new(),
@@ -228,7 +244,8 @@ impl SearchQuery {
             });
         }
         let filter = filter.unwrap_or_default();
-        let city = filter.city_id.as_ref().map(|id| decode_as(id, NodeType::City, "filter.cityId")).transpose().gql()?;
+        let city =
+            filter.city_id.as_ref().map(|id| decode_as(id, NodeType::City, "filter.cityId")).transpose().gql()?;
         let request = SearchRequest {
             text: query,
             types: searchable,
@@ -264,7 +281,12 @@ impl SearchQuery {
             };
             // An entity the index still holds but the store no longer has is skipped.
             if let Some(node) = node {
-                edges.push(SearchEdge { cursor: encode_offset(offset + i), score: hit.score, node, highlights: hit.highlights });
+                edges.push(SearchEdge {
+                    cursor: encode_offset(offset + i),
+                    score: hit.score,
+                    node,
+                    highlights: hit.highlights,
+                });
             }
         }
         let page_info = PageInfo {

@@ -1,15 +1,17 @@
 //! The graph's object types: each domain type with its fields and both directions of
 //! every relation, resolved through the per-request loaders.
 
-use async_graphql::{Context, Enum, InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType, Union, Value, ID};
+use async_graphql::{
+    Context, Enum, InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType, Union, Value, ID,
+};
 
 use super::changes::{history, ChangeRecord};
 use super::connection::{Conn, PageArgs};
 use super::ids::{encode, NodeType};
 use super::loaders::{one, related, required, GqlResult};
 use crate::model::{
-    char_slice, Achievement, AchievementList, City, Country, Date, Document, EntityKind, EntityRef, Event, Organization,
-    Span, Statistic, SubjectType,
+    char_slice, Achievement, AchievementList, City, Country, Date, Document, EntityKind, EntityRef, Event,
+    Organization, Span, Statistic, SubjectType,
 };
 use crate::store::rel;
 
@@ -129,7 +131,11 @@ impl Document {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::Document, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
@@ -166,7 +172,11 @@ impl AchievementList {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::List, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
@@ -211,7 +221,11 @@ impl Achievement {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::Achievement, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
@@ -264,7 +278,11 @@ impl Country {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::Country, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
@@ -289,7 +307,11 @@ impl City {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::City, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
@@ -336,7 +358,11 @@ impl Organization {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::Organization, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
@@ -391,7 +417,11 @@ impl Event {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::Event, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {
@@ -439,7 +469,11 @@ impl Statistic {
     }
     /// Every change to this entity, newest first: who made it, when, and its state
     /// before and after. Needs a token, as it names who wrote.
-    async fn history(&self, ctx: &Context<'_>, #[graphql(default = 20)] first: i32) -> async_graphql::Result<Vec<ChangeRecord>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<ChangeRecord>> {
         history(ctx, EntityRef::new(EntityKind::Statistic, self.id.clone()), first).await
     }
     async fn slug(&self) -> &str {

@@ -13,8 +13,8 @@ use std::time::Duration;
 use async_graphql::futures_util::{SinkExt, StreamExt};
 use async_graphql::http::{WebSocketProtocols, WsMessage, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Data;
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
@@ -35,9 +35,17 @@ pub struct WsLimits {
 }
 
 /// Upgrades to a GraphQL WebSocket, or answers 400 with a GraphQL-shaped body.
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
     let Ok(upgrade) = upgrade else {
-        return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "this endpoint speaks GraphQL over WebSocket only");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "this endpoint speaks GraphQL over WebSocket only",
+        );
     };
     let protocol = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
@@ -52,9 +60,7 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
     };
     let header_caller =
         Caller::from_header(&state.tokens, headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()));
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(socket, state, protocol, header_caller))
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve(socket, state, protocol, header_caller))
 }
 
 /// Tracks the operations a connection runs, to enforce the cap.
@@ -75,17 +81,15 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     let incoming = {
         let initialized = initialized.clone();
         let operations = operations.clone();
-        source
-            .take_while(|message| std::future::ready(message.is_ok()))
-            .filter_map(move |message| {
-                let text = match message {
-                    Ok(Message::Text(text)) => Some(text.to_string()),
-                    Ok(Message::Binary(bytes)) => String::from_utf8(bytes.to_vec()).ok(),
-                    _ => None,
-                };
-                let text = text.and_then(|text| guard(text, &gate, &initialized, &operations, &refusals));
-                std::future::ready(text)
-            })
+        source.take_while(|message| std::future::ready(message.is_ok())).filter_map(move |message| {
+            let text = match message {
+                Ok(Message::Text(text)) => Some(text.to_string()),
+                Ok(Message::Binary(bytes)) => String::from_utf8(bytes.to_vec()).ok(),
+                _ => None,
+            };
+            let text = text.and_then(|text| guard(text, &gate, &initialized, &operations, &refusals));
+            std::future::ready(text)
+        })
     };
     let tokens = state.tokens.clone();
     let store = state.store.clone();
@@ -185,7 +189,8 @@ fn guard(
                     WebSocketProtocols::GraphQLWS => json!([error]),
                     WebSocketProtocols::SubscriptionsTransportWS => error,
                 };
-                let _ = refusals.send(WsMessage::Text(json!({ "type": "error", "id": id, "payload": payload }).to_string()));
+                let _ = refusals
+                    .send(WsMessage::Text(json!({ "type": "error", "id": id, "payload": payload }).to_string()));
                 return None;
             }
             operations.active.insert(id);

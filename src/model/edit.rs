@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use super::dataset::{
-    AchievementRecord, CityRecord, CountryRecord, Dataset, DocumentRecord, EventRecord, ListRecord,
-    OrganizationRecord, SpanRecord, StatisticRecord,
+    AchievementRecord, CityRecord, CountryRecord, Dataset, DocumentRecord, EventRecord, ListRecord, OrganizationRecord,
+    SpanRecord, StatisticRecord,
 };
 use super::{char_slice, EntityKind, EntityRef};
 
@@ -153,7 +153,10 @@ impl Dataset {
             .map(|(target, record)| {
                 let mut value = record.to_json();
                 if let (RecordRef::City(city), Value::Object(map)) = (record, &mut value) {
-                    map.insert("friends".to_owned(), Value::Array(friends.remove(city.id.as_str()).unwrap_or_default()));
+                    map.insert(
+                        "friends".to_owned(),
+                        Value::Array(friends.remove(city.id.as_str()).unwrap_or_default()),
+                    );
                 }
                 (target, value)
             })
@@ -217,8 +220,12 @@ impl Dataset {
 
     /// Returns the entities that reference `target`, each once, in a stable order.
     pub fn referrers(&self, target: &EntityRef) -> Vec<EntityRef> {
-        let found: BTreeSet<EntityRef> =
-            self.references().into_iter().filter(|(from, to, _)| to == target && from != target).map(|(from, _, _)| from).collect();
+        let found: BTreeSet<EntityRef> = self
+            .references()
+            .into_iter()
+            .filter(|(from, to, _)| to == target && from != target)
+            .map(|(from, _, _)| from)
+            .collect();
         found.into_iter().collect()
     }
 
@@ -339,7 +346,9 @@ pub fn diff(before: &Dataset, after: &Dataset) -> Vec<EntityChange> {
     for (target, _) in after.entities() {
         let now = &new[&target];
         match old.get(&target) {
-            None => out.push(EntityChange { target, kind: ChangeKind::Created, before: None, after: Some(now.clone()) }),
+            None => {
+                out.push(EntityChange { target, kind: ChangeKind::Created, before: None, after: Some(now.clone()) })
+            }
             Some(was) if was != now => out.push(EntityChange {
                 target,
                 kind: ChangeKind::Updated,
@@ -398,7 +407,10 @@ mod tests {
         let deleted = after.delete(&city, true).unwrap();
         assert_eq!(deleted[0], city);
         assert!(after.lists.is_empty(), "the list is in Changchun");
-        assert!(after.achievements.is_empty() && after.statistics.iter().all(|s| s.subject.kind != crate::model::SubjectType::List));
+        assert!(
+            after.achievements.is_empty()
+                && after.statistics.iter().all(|s| s.subject.kind != crate::model::SubjectType::List)
+        );
         assert!(after.events.iter().all(|e| e.city.as_deref() != Some("changchun")));
         assert_eq!(super::super::validate::validate(&after), Vec::new());
         let changes = diff(&before, &after);

@@ -95,7 +95,10 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         if achievement.rank < 1 {
             check.problem(format!("{path}.rank"), format!("a rank starts at 1, found {}", achievement.rank));
         } else if let Some(other) = ranks.insert((&achievement.list, achievement.rank), &achievement.id) {
-            check.problem(format!("{path}.rank"), format!("rank {} is already held by `{other}` in its list", achievement.rank));
+            check.problem(
+                format!("{path}.rank"),
+                format!("rank {} is already held by `{other}` in its list", achievement.rank),
+            );
         }
         check.references(&format!("{path}.cities"), &cities, "city", &achievement.cities);
         check.references(&format!("{path}.organizations"), &organizations, "organization", &achievement.organizations);
@@ -103,7 +106,8 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         if span(&mut check, format!("{path}.source"), &achievement.source)
             && !achievement.source.excerpt.contains(achievement.summary.as_str())
         {
-            check.problem(format!("{path}.summary"), "is not the body text of the achievement's source span".to_owned());
+            check
+                .problem(format!("{path}.summary"), "is not the body text of the achievement's source span".to_owned());
         }
     }
     for (i, statistic) in dataset.statistics.iter().enumerate() {
@@ -198,7 +202,10 @@ impl Checker {
             return false;
         };
         if actual != span.excerpt {
-            self.problem(format!("{path}.excerpt"), format!("does not match the document text at {}..{}: `{actual}`", span.start, span.end));
+            self.problem(
+                format!("{path}.excerpt"),
+                format!("does not match the document text at {}..{}: `{actual}`", span.start, span.end),
+            );
             return false;
         }
         true

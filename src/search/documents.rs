@@ -3,7 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::Error;
-use crate::model::{char_slice, number, Achievement, City, Country, Document, Event, Organization, Statistic, SubjectType};
+use crate::model::{
+    char_slice, number, Achievement, City, Country, Document, Event, Organization, Statistic, SubjectType,
+};
 use crate::store::{rel, Entity, Rel, Store};
 
 use super::SearchType;
@@ -49,7 +51,12 @@ impl Scope {
     }
 
     /// Reads a relation for the entities of `kind` in scope.
-    async fn related<T: Entity>(&self, store: &Store, relation: Rel<T>, parents: &[String]) -> Result<Vec<(String, T)>, Error> {
+    async fn related<T: Entity>(
+        &self,
+        store: &Store,
+        relation: Rel<T>,
+        parents: &[String],
+    ) -> Result<Vec<(String, T)>, Error> {
         match self {
             Self::All => store.related_all(relation).await,
             Self::Only(_) => store.related(relation, parents).await,
@@ -57,7 +64,11 @@ impl Scope {
     }
 
     /// Reads the entities of type `T` with these ids (all of them in the `All` scope).
-    async fn lookup<T: Entity>(&self, store: &Store, ids: impl Iterator<Item = String>) -> Result<HashMap<String, T>, Error> {
+    async fn lookup<T: Entity>(
+        &self,
+        store: &Store,
+        ids: impl Iterator<Item = String>,
+    ) -> Result<HashMap<String, T>, Error> {
         let found: Vec<T> = match self {
             Self::All => store.all().await?,
             Self::Only(_) => {
@@ -93,13 +104,28 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     let linked_cities = scope.related(store, rel::CITIES_OF_ACHIEVEMENT, &achievement_ids).await?;
     let friends = scope.related(store, rel::FRIENDS_OF_CITY, &city_ids).await?;
     let achievement_orgs = group(
-        scope.related(store, rel::ORGANIZATIONS_OF_ACHIEVEMENT, &achievement_ids).await?.into_iter().map(|(p, o)| (p, o.name)).collect(),
+        scope
+            .related(store, rel::ORGANIZATIONS_OF_ACHIEVEMENT, &achievement_ids)
+            .await?
+            .into_iter()
+            .map(|(p, o)| (p, o.name))
+            .collect(),
     );
     let achievement_events = group(
-        scope.related(store, rel::EVENTS_OF_ACHIEVEMENT, &achievement_ids).await?.into_iter().map(|(p, e)| (p, e.name)).collect(),
+        scope
+            .related(store, rel::EVENTS_OF_ACHIEVEMENT, &achievement_ids)
+            .await?
+            .into_iter()
+            .map(|(p, e)| (p, e.name))
+            .collect(),
     );
     let event_organizers = group(
-        scope.related(store, rel::ORGANIZERS_OF_EVENT, &event_ids).await?.into_iter().map(|(p, o)| (p, o.name)).collect(),
+        scope
+            .related(store, rel::ORGANIZERS_OF_EVENT, &event_ids)
+            .await?
+            .into_iter()
+            .map(|(p, o)| (p, o.name))
+            .collect(),
     );
 
     // Names of everything referenced, and the texts that spans point into.
@@ -113,7 +139,8 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     let mut city_names: HashMap<String, String> =
         scope.lookup::<City>(store, city_refs).await?.into_iter().map(|(id, c)| (id, c.name)).collect();
     city_names.extend(cities.iter().map(|c| (c.id.clone(), c.name.clone())));
-    let country_refs = cities.iter().map(|c| c.country.clone()).chain(organizations.iter().filter_map(|o| o.country.clone()));
+    let country_refs =
+        cities.iter().map(|c| c.country.clone()).chain(organizations.iter().filter_map(|o| o.country.clone()));
     let countries: HashMap<String, String> =
         scope.lookup::<Country>(store, country_refs).await?.into_iter().map(|(id, c)| (id, c.name)).collect();
     let document_refs = organizations
@@ -181,7 +208,8 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
         });
     }
     for c in &cities {
-        let friend_names: Vec<String> = friends.get(&c.id).map(|ids| ids.iter().map(city_name).collect()).unwrap_or_default();
+        let friend_names: Vec<String> =
+            friends.get(&c.id).map(|ids| ids.iter().map(city_name).collect()).unwrap_or_default();
         out.push(IndexDoc {
             kind: SearchType::City,
             slug: c.id.clone(),

@@ -1,10 +1,10 @@
 //! The index schema: field handles, analyzers and the schema version.
 
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
-};
 use tantivy::schema::FacetOptions;
-use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
 use tantivy::Index;
 
 /// Bump when fields or analyzers change: an index of another version is rebuilt at startup.
@@ -47,7 +47,11 @@ impl Fields {
                     .set_tokenizer(analyzer)
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             );
-            if stored { options.set_stored() } else { options }
+            if stored {
+                options.set_stored()
+            } else {
+                options
+            }
         };
         let fields = Fields {
             key: builder.add_text_field("key", STRING | STORED),
@@ -109,7 +113,12 @@ pub fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
     while stems.advance() && plains.advance() {
         let (stem, plain) = (stems.token(), plains.token());
-        out.push(Word { stem: stem.text.clone(), plain: plain.text.clone(), from: plain.offset_from, to: plain.offset_to });
+        out.push(Word {
+            stem: stem.text.clone(),
+            plain: plain.text.clone(),
+            from: plain.offset_from,
+            to: plain.offset_to,
+        });
     }
     out
 }

@@ -133,7 +133,8 @@ async fn publish(index: &SearchIndex, store: &Store, from: i64, to: i64) -> Resu
         return Ok(());
     }
     for change in changes {
-        let _ = index.changes.send(ChangeEvent { generation: change.generation, kind: change.kind, target: change.target });
+        let _ =
+            index.changes.send(ChangeEvent { generation: change.generation, kind: change.kind, target: change.target });
     }
     Ok(())
 }

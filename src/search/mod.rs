@@ -438,7 +438,8 @@ impl SearchIndex {
 /// Opens the index in `dir` with its payload, or creates an empty one (wiping anything
 /// unreadable or of another schema) and returns no payload.
 fn open_index(dir: &Path) -> Result<(Index, Option<Payload>), Error> {
-    std::fs::create_dir_all(dir).map_err(|error| Error::Internal(anyhow::anyhow!("cannot create {}: {error}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|error| Error::Internal(anyhow::anyhow!("cannot create {}: {error}", dir.display())))?;
     let (schema, _) = Fields::build();
     if dir.join("meta.json").exists() {
         match Index::open_in_dir(dir) {

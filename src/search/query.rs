@@ -146,7 +146,9 @@ pub fn parse(input: &str) -> ParsedQuery {
         parsed.excluded.truncate(MAX_CLAUSES.saturating_sub(parsed.clauses.len()));
     }
     if parsed.clauses.is_empty() && !parsed.excluded.is_empty() {
-        parsed.warnings.push("a search needs at least one word that is not excluded: showing everything else".to_owned());
+        parsed
+            .warnings
+            .push("a search needs at least one word that is not excluded: showing everything else".to_owned());
     }
     parsed
 }
@@ -161,7 +163,9 @@ fn word_clause(parsed: &mut ParsedQuery, raw: &str) -> Option<Clause> {
     let mut analyzed = words(body);
     if prefix {
         match analyzed.as_slice() {
-            [word] if word.plain.chars().count() >= MIN_PREFIX_CHARS => return Some(Clause::Prefix(word.plain.clone())),
+            [word] if word.plain.chars().count() >= MIN_PREFIX_CHARS => {
+                return Some(Clause::Prefix(word.plain.clone()))
+            }
             [_] => parsed.warnings.push(format!(
                 "`{raw}` is too short for a prefix search (at least {MIN_PREFIX_CHARS} letters): searched as a word"
             )),
@@ -278,9 +282,7 @@ pub fn clause_query(fields: &Fields, clause: &Clause) -> Box<dyn Query> {
 }
 
 fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] })
-        .collect()
+    text.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
 }
 
 #[cfg(test)]
@@ -292,7 +294,9 @@ mod tests {
             .iter()
             .map(|clause| match clause {
                 Clause::Word(word) => word.plain.clone(),
-                Clause::Phrase(words) => format!("\"{}\"", words.iter().map(|w| w.plain.as_str()).collect::<Vec<_>>().join(" ")),
+                Clause::Phrase(words) => {
+                    format!("\"{}\"", words.iter().map(|w| w.plain.as_str()).collect::<Vec<_>>().join(" "))
+                }
                 Clause::Prefix(prefix) => format!("{prefix}*"),
             })
             .collect()

@@ -49,7 +49,8 @@ impl Store {
 
     /// Returns the changes of the writes with generations in `from..=to`, in order.
     pub async fn changes_between(&self, from: i64, to: i64) -> Result<Vec<HistoryEntry>, Error> {
-        let sql = format!("SELECT {HISTORY_COLUMNS} FROM changes WHERE generation >= $1 AND generation <= $2 ORDER BY seq");
+        let sql =
+            format!("SELECT {HISTORY_COLUMNS} FROM changes WHERE generation >= $1 AND generation <= $2 ORDER BY seq");
         self.fetch(&sql, &[Bind::Int(from), Bind::Int(to)]).await?.iter().map(history_entry).collect()
     }
 

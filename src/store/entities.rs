@@ -8,8 +8,8 @@ use sqlx::Row;
 
 use crate::error::Error;
 use crate::model::{
-    Achievement, AchievementList, Category, City, Country, Date, Document, Event, Organization,
-    OrganizationKind, Qualifier, Span, Statistic, SubjectType,
+    Achievement, AchievementList, Category, City, Country, Date, Document, Event, Organization, OrganizationKind,
+    Qualifier, Span, Statistic, SubjectType,
 };
 
 /// A domain type stored in one table, aliased `t` in every query.
@@ -128,27 +128,36 @@ pub mod rel {
         "l.organization_id",
         "t.seq",
     );
-    pub const STATISTICS_OF_LIST: Rel<Statistic> =
-        Rel::new("statistics_of_list", "(SELECT * FROM statistics WHERE subject_type = 'LIST') t",
-        "t.subject_id", "t.seq");
+    pub const STATISTICS_OF_LIST: Rel<Statistic> = Rel::new(
+        "statistics_of_list",
+        "(SELECT * FROM statistics WHERE subject_type = 'LIST') t",
+        "t.subject_id",
+        "t.seq",
+    );
     pub const STATISTICS_OF_ACHIEVEMENT: Rel<Statistic> = Rel::new(
         "statistics_of_achievement",
         "(SELECT * FROM statistics WHERE subject_type = 'ACHIEVEMENT') t",
         "t.subject_id",
         "t.seq",
     );
-    pub const STATISTICS_OF_EVENT: Rel<Statistic> =
-        Rel::new("statistics_of_event", "(SELECT * FROM statistics WHERE subject_type = 'EVENT') t",
-        "t.subject_id", "t.seq");
+    pub const STATISTICS_OF_EVENT: Rel<Statistic> = Rel::new(
+        "statistics_of_event",
+        "(SELECT * FROM statistics WHERE subject_type = 'EVENT') t",
+        "t.subject_id",
+        "t.seq",
+    );
     pub const STATISTICS_OF_ORGANIZATION: Rel<Statistic> = Rel::new(
         "statistics_of_organization",
         "(SELECT * FROM statistics WHERE subject_type = 'ORGANIZATION') t",
         "t.subject_id",
         "t.seq",
     );
-    pub const STATISTICS_OF_CITY: Rel<Statistic> =
-        Rel::new("statistics_of_city", "(SELECT * FROM statistics WHERE subject_type = 'CITY') t",
-        "t.subject_id", "t.seq");
+    pub const STATISTICS_OF_CITY: Rel<Statistic> = Rel::new(
+        "statistics_of_city",
+        "(SELECT * FROM statistics WHERE subject_type = 'CITY') t",
+        "t.subject_id",
+        "t.seq",
+    );
 }
 
 fn get<'r, V>(row: &'r AnyRow, column: &str) -> Result<V, Error>
@@ -164,8 +173,10 @@ fn stored<V>(parsed: Option<V>, column: &str, text: &str) -> Result<V, Error> {
 
 fn date(row: &AnyRow, column: &str) -> Result<Option<Date>, Error> {
     let text: Option<String> = get(row, column)?;
-    text.map(|text| Date::parse(&text).map_err(|message| Error::Internal(anyhow::anyhow!("column {column}: {message}"))))
-        .transpose()
+    text.map(|text| {
+        Date::parse(&text).map_err(|message| Error::Internal(anyhow::anyhow!("column {column}: {message}")))
+    })
+    .transpose()
 }
 
 fn span(row: &AnyRow) -> Result<Span, Error> {
@@ -213,7 +224,12 @@ impl Entity for City {
     const TABLE: &'static str = "cities";
     const COLUMNS: &'static str = "t.id, t.name, t.country_id, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
-        Ok(Self { id: get(row, "id")?, version: get(row, "version")?, name: get(row, "name")?, country: get(row, "country_id")? })
+        Ok(Self {
+            id: get(row, "id")?,
+            version: get(row, "version")?,
+            name: get(row, "name")?,
+            country: get(row, "country_id")?,
+        })
     }
     fn id(&self) -> &str {
         &self.id
@@ -307,7 +323,8 @@ impl Entity for Achievement {
 
 impl Entity for Statistic {
     const TABLE: &'static str = "statistics";
-    const COLUMNS: &'static str = "t.id, t.label, t.value, t.unit, t.qualifier, t.period, t.subject_type, t.subject_id, \
+    const COLUMNS: &'static str =
+        "t.id, t.label, t.value, t.unit, t.qualifier, t.period, t.subject_type, t.subject_id, \
                                    t.source_document, t.source_start, t.source_end, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
         let qualifier: String = get(row, "qualifier")?;

@@ -54,7 +54,10 @@ impl Store {
 
         let mut friendships = Vec::new();
         let rows = self
-            .fetch("SELECT city_a, city_b, source_document, source_start, source_end FROM friendships ORDER BY seq", &[])
+            .fetch(
+                "SELECT city_a, city_b, source_document, source_start, source_end FROM friendships ORDER BY seq",
+                &[],
+            )
             .await?;
         for row in rows {
             let get_text = |column: &str| row.try_get::<String, _>(column).map_err(Error::Store);

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-pub use entities::{rel, Entity, Rel};
 pub use changes::{HistoryEntry, OutboxEntry};
+pub use entities::{rel, Entity, Rel};
 pub use page::{Bind, Cursor, Filter, Page, PageRequest, SortOrder};
 pub use write::{Committed, Write, ALL_KEYS, NOTIFY_CHANNEL};
 
@@ -124,7 +124,8 @@ impl Store {
     /// Returns the data generation: a number bumped by every change, which the index records.
     pub async fn generation(&self) -> Result<i64, Error> {
         let rows = self.fetch("SELECT value FROM meta WHERE key = 'generation'", &[]).await?;
-        let value: String = rows.first().map(|row| row.try_get("value")).transpose().map_err(Error::Store)?.unwrap_or_default();
+        let value: String =
+            rows.first().map(|row| row.try_get("value")).transpose().map_err(Error::Store)?.unwrap_or_default();
         value.parse().map_err(|_| Error::Internal(anyhow::anyhow!("corrupt generation marker `{value}`")))
     }
 
@@ -140,12 +141,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT {} FROM {} t WHERE t.id IN ({})",
-            T::COLUMNS,
-            T::TABLE,
-            placeholders(1, ids.len())
-        );
+        let sql = format!("SELECT {} FROM {} t WHERE t.id IN ({})", T::COLUMNS, T::TABLE, placeholders(1, ids.len()));
         let binds: Vec<Bind> = ids.iter().cloned().map(Bind::Text).collect();
         self.fetch(&sql, &binds).await?.iter().map(T::from_row).collect()
     }

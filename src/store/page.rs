@@ -111,7 +111,12 @@ pub struct Page<T> {
 
 impl Store {
     /// Returns one page of the entities matching `filter`, sorted by `order`.
-    pub async fn page<T: Entity>(&self, filter: &Filter, order: SortOrder, request: &PageRequest) -> Result<Page<T>, Error> {
+    pub async fn page<T: Entity>(
+        &self,
+        filter: &Filter,
+        order: SortOrder,
+        request: &PageRequest,
+    ) -> Result<Page<T>, Error> {
         let value_sorted = order != SortOrder::Added;
         let mut sql = format!(
             "SELECT t.seq AS seq__, {}{} FROM {} t",
@@ -143,7 +148,8 @@ impl Store {
         let mut items = Vec::with_capacity(rows.len().min(request.limit));
         for row in rows.iter().take(request.limit) {
             let seq: i64 = row.try_get("seq__").map_err(Error::Store)?;
-            let value: Option<f64> = if value_sorted { Some(row.try_get("value__").map_err(Error::Store)?) } else { None };
+            let value: Option<f64> =
+                if value_sorted { Some(row.try_get("value__").map_err(Error::Store)?) } else { None };
             items.push((Cursor { value, seq }, T::from_row(row)?));
         }
         if request.from_end {

@@ -85,7 +85,14 @@ impl Store {
             .map_err(Error::Store)?;
         let generation =
             value.parse().map_err(|_| Error::Internal(anyhow::anyhow!("corrupt generation marker `{value}`")))?;
-        Ok(Write { _queued: queued, tx, generation, actor: actor.to_owned(), operation: operation.to_owned(), postgres: self.postgres })
+        Ok(Write {
+            _queued: queued,
+            tx,
+            generation,
+            actor: actor.to_owned(),
+            operation: operation.to_owned(),
+            postgres: self.postgres,
+        })
     }
 
     /// Replaces the whole graph with `dataset` (already validated), recording every
@@ -106,7 +113,8 @@ impl Write {
     /// Returns the stored version of an entity, read under the writer lock.
     pub async fn version(&mut self, target: &EntityRef) -> Result<Option<i64>, Error> {
         let sql = format!("SELECT version FROM {} WHERE id = $1", table_of(target.kind));
-        let row = sqlx::query(&sql).bind(target.id.clone()).fetch_optional(&mut *self.tx).await.map_err(Error::Store)?;
+        let row =
+            sqlx::query(&sql).bind(target.id.clone()).fetch_optional(&mut *self.tx).await.map_err(Error::Store)?;
         row.map(|row| row.try_get::<i64, _>("version")).transpose().map_err(Error::Store)
     }
 
@@ -126,27 +134,42 @@ impl Write {
         for change in of_kind(ChangeKind::Updated).chain(of_kind(ChangeKind::Deleted)) {
             let records = if change.kind == ChangeKind::Deleted { &old_records } else { &new_records };
             for link in row_spec(record(records, &change.target)?).links {
-                self.execute(&format!("DELETE FROM {} WHERE {} = $1", link.table, link.owner), vec![Val::Text(change.target.id.clone())]).await?;
+                self.execute(
+                    &format!("DELETE FROM {} WHERE {} = $1", link.table, link.owner),
+                    vec![Val::Text(change.target.id.clone())],
+                )
+                .await?;
             }
         }
         let cities: BTreeSet<&str> =
             changes.iter().filter(|c| c.target.kind == EntityKind::City).map(|c| c.target.id.as_str()).collect();
         for city in &cities {
-            self.execute("DELETE FROM friendships WHERE city_a = $1 OR city_b = $1", vec![Val::Text((*city).to_owned())]).await?;
+            self.execute(
+                "DELETE FROM friendships WHERE city_a = $1 OR city_b = $1",
+                vec![Val::Text((*city).to_owned())],
+            )
+            .await?;
         }
         // Leaves go first so that their ranks are free for the rows that take them.
         let mut versions = HashMap::new();
-        for change in of_kind(ChangeKind::Deleted).filter(|c| matches!(c.target.kind, EntityKind::Statistic | EntityKind::Achievement)) {
+        for change in of_kind(ChangeKind::Deleted)
+            .filter(|c| matches!(c.target.kind, EntityKind::Statistic | EntityKind::Achievement))
+        {
             let version = self.delete_row(&change.target).await?;
             versions.insert(change.target.clone(), version);
         }
         for change in of_kind(ChangeKind::Updated).filter(|c| c.target.kind == EntityKind::Achievement) {
-            self.execute("UPDATE achievements SET rank = rank + 1000000 WHERE id = $1", vec![Val::Text(change.target.id.clone())]).await?;
+            self.execute(
+                "UPDATE achievements SET rank = rank + 1000000 WHERE id = $1",
+                vec![Val::Text(change.target.id.clone())],
+            )
+            .await?;
         }
         for change in of_kind(ChangeKind::Created) {
             let spec = row_spec(record(&new_records, &change.target)?);
             let names: Vec<&str> = spec.columns.iter().map(|(name, _)| *name).collect();
-            let sql = format!("INSERT INTO {} ({}) VALUES ({})", spec.table, names.join(", "), placeholders(1, names.len()));
+            let sql =
+                format!("INSERT INTO {} ({}) VALUES ({})", spec.table, names.join(", "), placeholders(1, names.len()));
             self.execute(&sql, spec.columns.into_iter().map(|(_, value)| value).collect()).await?;
             self.insert_links(&spec.links, &change.target.id).await?;
             versions.insert(change.target.clone(), 1);
@@ -180,7 +203,8 @@ impl Write {
             )
             .await?;
         }
-        let mut rest: Vec<&EntityChange> = of_kind(ChangeKind::Deleted).filter(|c| !versions.contains_key(&c.target)).collect();
+        let mut rest: Vec<&EntityChange> =
+            of_kind(ChangeKind::Deleted).filter(|c| !versions.contains_key(&c.target)).collect();
         rest.sort_by_key(|c| std::cmp::Reverse(c.target.kind));
         for change in rest {
             let version = self.delete_row(&change.target).await?;
@@ -217,8 +241,11 @@ impl Write {
         .await?;
         if self.postgres {
             // Delivered to listeners when the transaction commits, not before.
-            self.execute("SELECT pg_notify($1, $2)", vec![Val::Text(NOTIFY_CHANNEL.to_owned()), Val::Text(self.generation.to_string())])
-                .await?;
+            self.execute(
+                "SELECT pg_notify($1, $2)",
+                vec![Val::Text(NOTIFY_CHANNEL.to_owned()), Val::Text(self.generation.to_string())],
+            )
+            .await?;
         }
         let generation = self.generation;
         self.tx.commit().await.map_err(Error::Store)?;
@@ -236,9 +263,14 @@ impl Write {
 
     async fn insert_links(&mut self, links: &[LinkSpec<'_>], owner: &str) -> Result<(), Error> {
         for link in links {
-            let sql = format!("INSERT INTO {} ({}, {}, position) VALUES ($1, $2, $3)", link.table, link.owner, link.target);
+            let sql =
+                format!("INSERT INTO {} ({}, {}, position) VALUES ($1, $2, $3)", link.table, link.owner, link.target);
             for (position, target) in link.targets.iter().enumerate() {
-                self.execute(&sql, vec![Val::Text(owner.to_owned()), Val::Text(target.clone()), Val::Int(position as i64)]).await?;
+                self.execute(
+                    &sql,
+                    vec![Val::Text(owner.to_owned()), Val::Text(target.clone()), Val::Int(position as i64)],
+                )
+                .await?;
             }
         }
         Ok(())
@@ -406,7 +438,10 @@ fn optional_span(span: Option<&SpanRecord>) -> [Val; 3] {
     ]
 }
 
-fn bind<'q>(query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>, value: Val) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+fn bind<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    value: Val,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
     match value {
         Val::Text(text) => query.bind(text),
         Val::OptText(text) => query.bind(text),

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use achievement_graph::{App, Config};
 
-use crate::helpers::{sqlite_url, index_dir};
+use crate::helpers::{index_dir, sqlite_url};
 
 #[tokio::test]
 async fn a_malformed_token_stops_the_start_with_a_clear_error() {

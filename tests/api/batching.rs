@@ -51,7 +51,8 @@ async fn the_whole_list_with_every_relation_stays_batched() {
 async fn nodes_by_id_are_loaded_in_one_query_per_type() {
     let app = spawn_app().await;
     let data = app.data("{ statistics(first: 30) { nodes { id } } }", json!({})).await;
-    let ids: Vec<&str> = data["statistics"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        data["statistics"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 30);
     let before = app.store.query_count();
     let found = app.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": ids })).await;

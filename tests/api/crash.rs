@@ -27,7 +27,8 @@ async fn repeated_sigkills_lose_no_acknowledged_write() {
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut attempted = 0usize;
     for round in 0..=ROUNDS {
-        let server = Arc::new(Server::start(&storage.database_url, &index, dir.join(format!("round-{round}.log"))).await);
+        let server =
+            Arc::new(Server::start(&storage.database_url, &index, dir.join(format!("round-{round}.log"))).await);
         // After every restart: every acknowledged write is stored and searchable, and the
         // index holds exactly the store's entities.
         assert_eq!(server.indexed().await, stored(&storage.database_url).await, "round {round} (seed {seed})");
@@ -38,8 +39,11 @@ async fn repeated_sigkills_lose_no_acknowledged_write() {
         if round == ROUNDS {
             break;
         }
-        let subject = server.post(r#"{ event(slug: "vasaloppet") { id } }"#, json!({}), false).await.unwrap()["data"]["event"]["id"].clone();
-        let document = server.post("{ documents { id } }", json!({}), false).await.unwrap()["data"]["documents"][0]["id"].clone();
+        let subject = server.post(r#"{ event(slug: "vasaloppet") { id } }"#, json!({}), false).await.unwrap()["data"]
+            ["event"]["id"]
+            .clone();
+        let document =
+            server.post("{ documents { id } }", json!({}), false).await.unwrap()["data"]["documents"][0]["id"].clone();
         let (start, end) = server.span_of("Over the past 17 years, more than 600,000 skiers").await;
         let mut writers = Vec::new();
         for w in 0..WRITERS {

@@ -10,7 +10,11 @@ use crate::helpers::spawn_app;
 
 const ARTICLE: &str = include_str!("../../data/changchun-top-ten-2019.txt");
 
-fn statistic<'a>(dataset: &'a Dataset, value: f64, unit: &str) -> &'a achievement_graph::model::dataset::StatisticRecord {
+fn statistic<'a>(
+    dataset: &'a Dataset,
+    value: f64,
+    unit: &str,
+) -> &'a achievement_graph::model::dataset::StatisticRecord {
     let found: Vec<_> = dataset.statistics.iter().filter(|s| s.value == value && s.unit == unit).collect();
     assert_eq!(found.len(), 1, "expected one statistic of {value} {unit}, found {}", found.len());
     found[0]
@@ -33,7 +37,13 @@ fn every_span_matches_the_text_and_every_figure_is_in_its_excerpt() {
     assert!(dataset.statistics.len() > 60, "only {} statistics", dataset.statistics.len());
     for s in &dataset.statistics {
         assert_eq!(char_slice(text, s.source.start, s.source.end), Some(s.source.excerpt.as_str()), "{}", s.id);
-        assert!(number::is_stated_in(s.value, &s.source.excerpt), "{}: {} not in `{}`", s.id, s.value, s.source.excerpt);
+        assert!(
+            number::is_stated_in(s.value, &s.source.excerpt),
+            "{}: {} not in `{}`",
+            s.id,
+            s.value,
+            s.source.excerpt
+        );
         assert!(s.value.is_finite());
     }
     for a in &dataset.achievements {
@@ -54,7 +64,9 @@ fn every_number_written_in_digits_is_a_statistic_unless_it_is_a_date_an_ordinal_
             continue;
         }
         let start = i;
-        while i < chars.len() && (chars[i].is_ascii_digit() || (chars[i] == ',' && chars.get(i + 1).is_some_and(char::is_ascii_digit))) {
+        while i < chars.len()
+            && (chars[i].is_ascii_digit() || (chars[i] == ',' && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
             i += 1;
         }
         let digits: String = chars[start..i].iter().filter(|c| **c != ',').collect();
@@ -91,15 +103,23 @@ fn every_number_written_as_a_word_is_a_statistic_unless_it_is_a_title_or_an_idio
     let text = &dataset.documents[0].text;
     // ASCII lowercasing keeps byte offsets equal to the text's.
     let lower = text.to_ascii_lowercase();
-    let words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty"];
+    let words =
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty"];
     let mut covered = 0;
     for (at, _) in lower.match_indices(|c: char| c.is_alphabetic()) {
         let starts_word = lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let Some(word) = words.iter().find(|w| starts_word && lower[at..].starts_with(*w)
-            && !lower[at + w.len()..].starts_with(|c: char| c.is_alphanumeric())) else { continue };
+        let Some(word) = words.iter().find(|w| {
+            starts_word
+                && lower[at..].starts_with(*w)
+                && !lower[at + w.len()..].starts_with(|c: char| c.is_alphanumeric())
+        }) else {
+            continue;
+        };
         let start = text[..at].chars().count() as i64;
         let is_stated = dataset.statistics.iter().any(|s| {
-            s.source.start <= start && start < s.source.end && number::is_stated_in(s.value, &s.source.excerpt)
+            s.source.start <= start
+                && start < s.source.end
+                && number::is_stated_in(s.value, &s.source.excerpt)
                 && number::spellings(s.value).iter().any(|spelling| spelling == word)
         });
         if is_stated {
@@ -122,7 +142,8 @@ fn the_selection_is_described_with_its_own_figures() {
     assert_eq!(list.announced_on.as_ref().unwrap().as_str(), "2019-01-22");
     assert_eq!(list.stages, ["solicitation", "preliminary selection", "expert review", "media publicity"]);
     assert_eq!(list.organizers.len(), 4);
-    let solicited = dataset.statistics.iter().find(|s| s.value == 50.0 && s.subject.id == list.id).expect("50+ solicited");
+    let solicited =
+        dataset.statistics.iter().find(|s| s.value == 50.0 && s.subject.id == list.id).expect("50+ solicited");
     assert_eq!(solicited.qualifier, Qualifier::MoreThan);
     assert!(dataset.statistics.iter().any(|s| s.value == 10.0 && s.subject.id == list.id), "10 finalists");
     assert!(dataset.statistics.iter().any(|s| s.value == 4.0 && s.subject.id == list.id), "four stages");
@@ -179,7 +200,12 @@ fn dates_are_at_the_precision_the_article_gives() {
 #[test]
 fn friendship_cities_and_slugs_follow_their_names() {
     let dataset = Dataset::bundled();
-    for (slug, name) in [("changchun", "Changchun"), ("little-rock", "Little Rock"), ("sendai", "Sendai"), ("warrnambool", "Warrnambool")] {
+    for (slug, name) in [
+        ("changchun", "Changchun"),
+        ("little-rock", "Little Rock"),
+        ("sendai", "Sendai"),
+        ("warrnambool", "Warrnambool"),
+    ] {
         let city = dataset.cities.iter().find(|c| c.id == slug).unwrap_or_else(|| panic!("no city {slug}"));
         assert_eq!(city.name, name);
     }
@@ -203,21 +229,33 @@ fn validation_reports_each_problem_with_its_json_path() {
     let cases: Vec<(Edit, &str)> = vec![
         (Box::new(|j| j["statistics"][3]["value"] = json!("many")), "$.statistics[3].value"),
         (Box::new(|j| j["cities"][1]["id"] = j["cities"][0]["id"].clone()), "$.cities[1].id: duplicate id"),
-        (Box::new(|j| j["achievements"][0]["cities"][0] = json!("atlantis")), "$.achievements[0].cities[0]: no city has the id `atlantis`"),
+        (
+            Box::new(|j| j["achievements"][0]["cities"][0] = json!("atlantis")),
+            "$.achievements[0].cities[0]: no city has the id `atlantis`",
+        ),
         (Box::new(|j| j["statistics"][0]["source"]["end"] = json!(999_999)), "$.statistics[0].source: "),
-        (Box::new(|j| j["statistics"][0]["source"]["start"] = json!(1)), "$.statistics[0].source.excerpt: does not match"),
+        (
+            Box::new(|j| j["statistics"][0]["source"]["start"] = json!(1)),
+            "$.statistics[0].source.excerpt: does not match",
+        ),
         (Box::new(|j| j["achievements"][1]["rank"] = json!(1)), "$.achievements[1].rank: rank 1 is already held"),
         (Box::new(|j| j["statistics"][5]["subject"]["id"] = json!("nobody")), "$.statistics[5].subject.id"),
         (Box::new(|j| j["events"][0]["startDate"] = json!("2007-02-30")), "$.events[0].startDate"),
         (Box::new(|j| j["cities"][0]["id"] = json!("Chang Chun")), "$.cities[0].id: `Chang Chun` is not a slug"),
         (Box::new(|j| j["statistics"][2]["value"] = json!(123456.0)), "$.statistics[2].value: 123456 is not stated"),
         (Box::new(|j| j["format"] = json!("something/else")), "$.format"),
-        (Box::new(|j| j["achievements"][9]["cities"][1] = json!("changchun")), "$.achievements[9].cities[1]: `changchun` is listed twice"),
+        (
+            Box::new(|j| j["achievements"][9]["cities"][1] = json!("changchun")),
+            "$.achievements[9].cities[1]: `changchun` is listed twice",
+        ),
         (Box::new(|j| j["cities"][0]["population"] = json!(1)), "$.cities[0]"),
     ];
     for (edit, expected) in cases {
         let problems = problems_after(edit);
-        assert!(problems.iter().any(|p| p.starts_with(expected) || p.contains(expected)), "expected `{expected}` in {problems:#?}");
+        assert!(
+            problems.iter().any(|p| p.starts_with(expected) || p.contains(expected)),
+            "expected `{expected}` in {problems:#?}"
+        );
     }
 }
 

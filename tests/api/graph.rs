@@ -103,7 +103,8 @@ async fn events_link_to_statistics_and_statistics_back_to_their_subject() {
     assert_eq!(stat["subject"]["startDate"], "2007-01-28");
     assert_eq!(stat["subject"]["endDate"], "2007-02-04");
     assert_eq!(stat["subject"]["city"]["slug"], "changchun");
-    let values: Vec<f64> = stat["subject"]["statistics"].as_array().unwrap().iter().map(|s| s["value"].as_f64().unwrap()).collect();
+    let values: Vec<f64> =
+        stat["subject"]["statistics"].as_array().unwrap().iter().map(|s| s["value"].as_f64().unwrap()).collect();
     assert!(values.contains(&3071.0) && values.contains(&261.0));
     assert!(stat["source"]["excerpt"].as_str().unwrap().contains("3,071"));
 }
@@ -111,12 +112,8 @@ async fn events_link_to_statistics_and_statistics_back_to_their_subject() {
 #[tokio::test]
 async fn organizations_link_to_their_events_and_achievements() {
     let app = spawn_app().await;
-    let data = app
-        .data(
-            r#"{ events(first: 100) { nodes { slug organizers { slug events { slug } } } } }"#,
-            json!({}),
-        )
-        .await;
+    let data =
+        app.data(r#"{ events(first: 100) { nodes { slug organizers { slug events { slug } } } } }"#, json!({})).await;
     let mut checked = 0;
     for event in data["events"]["nodes"].as_array().unwrap() {
         for organizer in event["organizers"].as_array().unwrap() {
@@ -130,7 +127,8 @@ async fn organizations_link_to_their_events_and_achievements() {
 #[tokio::test]
 async fn achievements_filter_by_category_list_and_city() {
     let app = spawn_app().await;
-    let data = app.data(r#"{ achievements(filter: { category: SPORTS }) { totalCount nodes { rank } } }"#, json!({})).await;
+    let data =
+        app.data(r#"{ achievements(filter: { category: SPORTS }) { totalCount nodes { rank } } }"#, json!({})).await;
     assert_eq!(data["achievements"]["totalCount"], 2);
     let list = app.data("{ achievementLists { id } }", json!({})).await["achievementLists"][0]["id"].clone();
     let city = app.id_of("city", "changchun").await;
@@ -155,7 +153,8 @@ async fn statistic_filters_check_their_values() {
     assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
     assert_eq!(body["errors"][0]["extensions"]["field"], "filter.minValue");
     let data = app.data(r#"{ statistics(filter: { unit: "percent" }) { nodes { value } } }"#, json!({})).await;
-    let mut values: Vec<f64> = data["statistics"]["nodes"].as_array().unwrap().iter().map(|n| n["value"].as_f64().unwrap()).collect();
+    let mut values: Vec<f64> =
+        data["statistics"]["nodes"].as_array().unwrap().iter().map(|n| n["value"].as_f64().unwrap()).collect();
     values.sort_by(f64::total_cmp);
     assert_eq!(values, [38.0, 42.0]);
 }

@@ -21,7 +21,9 @@ impl Storage {
     pub async fn fresh() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let database_url = match std::env::var("TEST_BACKEND").as_deref() {
-            Ok("postgres") => crate::postgres::fresh_database().await.expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL"),
+            Ok("postgres") => {
+                crate::postgres::fresh_database().await.expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL")
+            }
             Ok("sqlite") | Err(_) => sqlite_url(&dir),
             Ok(other) => panic!("unknown TEST_BACKEND `{other}`: use sqlite or postgres"),
         };
@@ -101,7 +103,8 @@ impl TestApp {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request.json(&json!({ "query": query, "variables": variables })).send().await.expect("request sent");
+        let response =
+            request.json(&json!({ "query": query, "variables": variables })).send().await.expect("request sent");
         response.json().await.expect("a JSON body")
     }
 
@@ -127,7 +130,12 @@ impl TestApp {
                 json!({ "q": query, "types": types }),
             )
             .await;
-        data["search"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].as_str().unwrap().to_owned()).collect()
+        data["search"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["slug"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// Returns the char span (start, end) of `needle` in the bundled article.

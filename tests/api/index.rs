@@ -10,7 +10,9 @@ fn meta(storage: &Storage) -> serde_json::Value {
 }
 
 async fn count(app: &crate::helpers::TestApp) -> u64 {
-    app.data(r#"{ search(query: "changchun") { totalCount } }"#, json!({})).await["search"]["totalCount"].as_u64().unwrap()
+    app.data(r#"{ search(query: "changchun") { totalCount } }"#, json!({})).await["search"]["totalCount"]
+        .as_u64()
+        .unwrap()
 }
 
 #[tokio::test]

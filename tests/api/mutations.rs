@@ -78,9 +78,7 @@ async fn a_created_statistic_is_searchable_when_the_response_arrives() {
     // No waiting: the response came after the index committed.
     assert_eq!(app.search_slugs("quokka", json!(["STATISTIC"])).await, ["quokka-years"]);
     assert_eq!(app.count("statistics").await, 82);
-    let subject = app
-        .data(r#"{ event(slug: "vasaloppet") { statistics { slug } } }"#, json!({}))
-        .await;
+    let subject = app.data(r#"{ event(slug: "vasaloppet") { statistics { slug } } }"#, json!({})).await;
     assert!(subject["event"]["statistics"].as_array().unwrap().iter().any(|s| s["slug"] == "quokka-years"));
 }
 
@@ -181,7 +179,10 @@ async fn deleting_a_referenced_entity_is_refused_unless_cascading() {
     let data = app.edit_ok(delete, json!({ "id": list, "cascade": true })).await;
     assert_eq!(data["deleteAchievementList"], list);
     assert_eq!(app.count("achievements").await, 0);
-    assert!(app.data("{ achievementLists { id } }", json!({})).await["achievementLists"].as_array().unwrap().is_empty());
+    assert!(app.data("{ achievementLists { id } }", json!({})).await["achievementLists"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert!(app.search_slugs("vasaloppet", json!(["ACHIEVEMENT"])).await.is_empty());
     assert!(app.search_slugs("vasaloppet", json!(["EVENT"])).await.len() >= 2, "events stay");
     // Statistics of the list and of its achievements went with them; others stay.
@@ -193,8 +194,11 @@ async fn deleting_a_referenced_entity_is_refused_unless_cascading() {
 async fn history_records_who_changed_what_and_is_for_token_holders() {
     let app = spawn_app().await;
     let id = app.id_of("city", "wolfsburg").await;
-    app.edit_ok(r#"mutation($id: ID!) { updateCity(id: $id, patch: { name: "Wolfsburg (Lower Saxony)" }) { version } }"#, json!({ "id": id }))
-        .await;
+    app.edit_ok(
+        r#"mutation($id: ID!) { updateCity(id: $id, patch: { name: "Wolfsburg (Lower Saxony)" }) { version } }"#,
+        json!({ "id": id }),
+    )
+    .await;
     let query = r#"query($id: ID!) { node(id: $id) { ... on City { history { kind version actor operation changedAt before after } } } }"#;
     let anonymous = app.graphql(query, json!({ "id": id })).await;
     assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
@@ -217,8 +221,11 @@ async fn renaming_a_city_reindexes_what_mentions_it() {
     let app = spawn_app().await;
     let id = app.id_of("city", "little-rock").await;
     assert!(app.search_slugs("arkansas", json!(null)).await.is_empty());
-    app.edit_ok(r#"mutation($id: ID!) { updateCity(id: $id, patch: { name: "Little Rock Arkansas" }) { name } }"#, json!({ "id": id }))
-        .await;
+    app.edit_ok(
+        r#"mutation($id: ID!) { updateCity(id: $id, patch: { name: "Little Rock Arkansas" }) { name } }"#,
+        json!({ "id": id }),
+    )
+    .await;
     let found = app.search_slugs("arkansas", json!(null)).await;
     assert!(found.contains(&"little-rock".to_owned()), "{found:?}");
     assert!(found.contains(&"changchun".to_owned()), "its friend city names it: {found:?}");
@@ -239,20 +246,23 @@ async fn links_between_entities_are_created_and_removed() {
     assert_eq!(in_sendai["search"]["edges"][0]["node"]["slug"], FILMS);
     let again = app.edit(link, json!({ "a": achievement, "t": sendai })).await;
     assert_eq!(first_error(&again), ("BAD_USER_INPUT".into(), "targetId".into()));
-    let unlink = r#"mutation($a: ID!, $t: ID!) { unlinkAchievement(achievementId: $a, targetId: $t) { cities { slug } } }"#;
+    let unlink =
+        r#"mutation($a: ID!, $t: ID!) { unlinkAchievement(achievementId: $a, targetId: $t) { cities { slug } } }"#;
     let data = app.edit_ok(unlink, json!({ "a": achievement, "t": sendai })).await;
     assert_eq!(data["unlinkAchievement"]["cities"], json!([{ "slug": "changchun" }]));
 
     // Friendships, both ways.
     let masterton = app.id_of("city", "masterton").await;
-    let befriend = r#"mutation($a: ID!, $b: ID!) { linkCities(cityId: $a, friendId: $b) { friendshipCities { slug } } }"#;
+    let befriend =
+        r#"mutation($a: ID!, $b: ID!) { linkCities(cityId: $a, friendId: $b) { friendshipCities { slug } } }"#;
     let data = app.edit_ok(befriend, json!({ "a": sendai, "b": masterton })).await;
     assert!(data["linkCities"]["friendshipCities"].as_array().unwrap().iter().any(|c| c["slug"] == "masterton"));
     let other_way = app.data(r#"{ city(slug: "masterton") { friendshipCities { slug } } }"#, json!({})).await;
     assert!(other_way["city"]["friendshipCities"].as_array().unwrap().iter().any(|c| c["slug"] == "sendai"));
     let self_friend = app.edit(befriend, json!({ "a": sendai, "b": sendai })).await;
     assert_eq!(first_error(&self_friend), ("BAD_USER_INPUT".into(), "friendId".into()));
-    let unfriend = r#"mutation($a: ID!, $b: ID!) { unlinkCities(cityId: $a, friendId: $b) { friendshipCities { slug } } }"#;
+    let unfriend =
+        r#"mutation($a: ID!, $b: ID!) { unlinkCities(cityId: $a, friendId: $b) { friendshipCities { slug } } }"#;
     let data = app.edit_ok(unfriend, json!({ "a": masterton, "b": sendai })).await;
     assert!(!data["unlinkCities"]["friendshipCities"].as_array().unwrap().iter().any(|c| c["slug"] == "sendai"));
 
@@ -276,13 +286,15 @@ async fn every_kind_of_entity_is_created_updated_and_deleted() {
     let (start, end) = app.span_of("Warrnambool of Australia").await;
     let document = app.id_of_document().await;
     let span = json!({ "documentId": document, "start": start, "end": end });
-    let created = app
-        .edit_ok(r#"mutation { createCountry(input: { name: "Atlantis" }) { id slug version } }"#, json!({}))
-        .await;
+    let created =
+        app.edit_ok(r#"mutation { createCountry(input: { name: "Atlantis" }) { id slug version } }"#, json!({})).await;
     let country = created["createCountry"]["id"].as_str().unwrap().to_owned();
     assert_eq!(created["createCountry"]["slug"], "atlantis");
     let city = app
-        .edit_ok(r#"mutation($c: ID!) { createCity(input: { name: "Poseidonia", countryId: $c }) { id country { slug } } }"#, json!({ "c": country }))
+        .edit_ok(
+            r#"mutation($c: ID!) { createCity(input: { name: "Poseidonia", countryId: $c }) { id country { slug } } }"#,
+            json!({ "c": country }),
+        )
         .await["createCity"]["id"]
         .as_str()
         .unwrap()
@@ -349,12 +361,24 @@ async fn every_kind_of_entity_is_created_updated_and_deleted() {
     let updates = [
         (r#"mutation($id: ID!) { updateCountry(id: $id, patch: { name: "Atlantis Nova" }) { version } }"#, &country),
         (r#"mutation($id: ID!) { updateCity(id: $id, patch: { name: "Poseidonia Nova" }) { version } }"#, &city),
-        (r#"mutation($id: ID!) { updateOrganization(id: $id, patch: { source: null, kind: OTHER }) { version } }"#, &org),
-        (r#"mutation($id: ID!) { updateEvent(id: $id, patch: { endDate: "2019-08", startDate: null }) { version } }"#, &event),
+        (
+            r#"mutation($id: ID!) { updateOrganization(id: $id, patch: { source: null, kind: OTHER }) { version } }"#,
+            &org,
+        ),
+        (
+            r#"mutation($id: ID!) { updateEvent(id: $id, patch: { endDate: "2019-08", startDate: null }) { version } }"#,
+            &event,
+        ),
         (r#"mutation($id: ID!) { updateDocument(id: $id, patch: { publisher: "Harbour Office" }) { version } }"#, &doc),
         (r#"mutation($id: ID!) { updateAchievementList(id: $id, patch: { stages: ["vote"] }) { version } }"#, &list),
-        (r#"mutation($id: ID!) { updateAchievement(id: $id, patch: { category: CULTURAL }) { version } }"#, &achievement),
-        (r#"mutation($id: ID!) { updateStatistic(id: $id, patch: { qualifier: ABOUT, period: "2019" }) { version } }"#, &statistic),
+        (
+            r#"mutation($id: ID!) { updateAchievement(id: $id, patch: { category: CULTURAL }) { version } }"#,
+            &achievement,
+        ),
+        (
+            r#"mutation($id: ID!) { updateStatistic(id: $id, patch: { qualifier: ABOUT, period: "2019" }) { version } }"#,
+            &statistic,
+        ),
     ];
     for (query, id) in updates {
         let data = app.edit_ok(query, json!({ "id": id })).await;
@@ -362,7 +386,12 @@ async fn every_kind_of_entity_is_created_updated_and_deleted() {
     }
     assert_eq!(app.search_slugs("nova", json!(["CITY"])).await, ["poseidonia"]);
     // A document's text cannot move under the spans that cite it.
-    let moved = app.edit(r#"mutation($id: ID!) { updateDocument(id: $id, patch: { text: "Changed." }) { version } }"#, json!({ "id": doc })).await;
+    let moved = app
+        .edit(
+            r#"mutation($id: ID!) { updateDocument(id: $id, patch: { text: "Changed." }) { version } }"#,
+            json!({ "id": doc }),
+        )
+        .await;
     assert_eq!(error_codes(&moved), ["BAD_USER_INPUT"]);
 
     // Deletes, children first, each of them plain.

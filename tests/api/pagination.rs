@@ -129,6 +129,7 @@ async fn a_nested_connection_pages_too() {
     assert_eq!(connection["totalCount"], 10);
     assert_eq!(connection["nodes"].as_array().unwrap().len(), 4);
     let next = app.data(query, json!({ "after": connection["pageInfo"]["endCursor"] })).await;
-    let ranks: Vec<i64> = next["city"]["achievements"]["nodes"].as_array().unwrap().iter().map(|n| n["rank"].as_i64().unwrap()).collect();
+    let ranks: Vec<i64> =
+        next["city"]["achievements"]["nodes"].as_array().unwrap().iter().map(|n| n["rank"].as_i64().unwrap()).collect();
     assert_eq!(ranks, [5, 6, 7, 8]);
 }

@@ -21,10 +21,11 @@ pub async fn fresh_database() -> Option<String> {
     let mut admin = sqlx::AnyConnection::connect(&base).await.expect("the PostgreSQL test server answers");
     // Databases left by test runs that ended over an hour ago are dropped here; a run
     // still going in another process keeps its own.
-    let leftovers: Vec<String> = sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'ag_test_%'")
-        .fetch_all(&mut admin)
-        .await
-        .unwrap();
+    let leftovers: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'ag_test_%'")
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let stale = |name: &&String| {
         let created: u128 = name.rsplit('_').next().and_then(|n| n.parse().ok()).unwrap_or(0);
@@ -75,8 +76,12 @@ async fn postgresql_pages_backwards_and_batches_like_sqlite() {
     let mut before = serde_json::Value::Null;
     loop {
         let data = app.data(query, json!({ "before": before })).await;
-        let mut chunk: Vec<String> =
-            data["events"]["nodes"].as_array().unwrap().iter().map(|n| n["slug"].as_str().unwrap().to_owned()).collect();
+        let mut chunk: Vec<String> = data["events"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["slug"].as_str().unwrap().to_owned())
+            .collect();
         chunk.extend(seen);
         seen = chunk;
         if data["events"]["pageInfo"]["hasPreviousPage"] == false {
@@ -86,6 +91,7 @@ async fn postgresql_pages_backwards_and_batches_like_sqlite() {
     }
     assert_eq!(seen.len(), 15);
     let before = app.store.query_count();
-    app.data("{ events(first: 50) { nodes { city { name } statistics { value } organizers { name } } } }", json!({})).await;
+    app.data("{ events(first: 50) { nodes { city { name } statistics { value } organizers { name } } } }", json!({}))
+        .await;
     assert_eq!(app.store.query_count() - before, 5);
 }

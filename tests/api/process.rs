@@ -37,7 +37,11 @@ impl Server {
             if let Some(addr) = logs.lines().find_map(|line| line.split("listening addr=").nth(1)) {
                 break format!("http://{}", addr.split_whitespace().next().unwrap_or(addr));
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "the server did not start ({}):\n{logs}", log.display());
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server did not start ({}):\n{logs}",
+                log.display()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         let server = Self { child: std::sync::Mutex::new(child), address, client: reqwest::Client::new(), log };
@@ -87,7 +91,12 @@ impl Server {
             .await
             .expect("the server answers");
         assert!(body.get("errors").is_none(), "{body:#}");
-        body["data"]["search"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].as_str().unwrap().to_owned()).collect()
+        body["data"]["search"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["slug"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// Returns the char span (start, end) of `needle` in the bundled article.
@@ -117,7 +126,10 @@ impl Server {
                 .expect("the server answers");
             let search = &body["data"]["search"];
             for edge in search["edges"].as_array().unwrap() {
-                out.push((edge["node"]["__typename"].as_str().unwrap().to_owned(), edge["node"]["slug"].as_str().unwrap().to_owned()));
+                out.push((
+                    edge["node"]["__typename"].as_str().unwrap().to_owned(),
+                    edge["node"]["slug"].as_str().unwrap().to_owned(),
+                ));
                 after = edge["cursor"].clone();
             }
             if search["pageInfo"]["hasNextPage"] != true {

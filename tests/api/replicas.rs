@@ -14,11 +14,8 @@ async fn a_write_through_one_replica_is_searchable_on_the_other() {
     let dir = storage.dir.path();
     let a = Server::start(&storage.database_url, &dir.join("index-a"), dir.join("a.log")).await;
     let b = Server::start(&storage.database_url, &dir.join("index-b"), dir.join("b.log")).await;
-    let city = a
-        .post(r#"{ city(slug: "sendai") { id } }"#, json!({}), false)
-        .await
-        .unwrap()["data"]["city"]["id"]
-        .clone();
+    let city =
+        a.post(r#"{ city(slug: "sendai") { id } }"#, json!({}), false).await.unwrap()["data"]["city"]["id"].clone();
     let mut latencies = Vec::new();
     for n in 0..5 {
         let name = word("replica", n);

@@ -17,10 +17,9 @@ fn schema_graphql_equals_the_generated_sdl() {
 #[tokio::test]
 async fn the_server_serves_the_checked_in_schema() {
     let app = spawn_app().await;
-    let data = app
-        .data("{ __schema { types { name } } }", json!({}))
-        .await;
-    let names: Vec<&str> = data["__schema"]["types"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let data = app.data("{ __schema { types { name } } }", json!({})).await;
+    let names: Vec<&str> =
+        data["__schema"]["types"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
     for name in names.iter().filter(|name| !name.starts_with("__")) {
         let declared = ["type", "interface", "union", "enum", "input", "scalar"]
@@ -68,7 +67,9 @@ fn declarations(sdl: &str) -> BTreeMap<String, String> {
                 "enum"
             }
             TypeKind::InputObject(input) => {
-                out.extend(input.fields.iter().map(|f| (format!("{name}.{}", f.node.name.node), f.node.ty.node.to_string())));
+                out.extend(
+                    input.fields.iter().map(|f| (format!("{name}.{}", f.node.name.node), f.node.ty.node.to_string())),
+                );
                 "input"
             }
         };
@@ -76,7 +77,10 @@ fn declarations(sdl: &str) -> BTreeMap<String, String> {
             let field = field.node;
             out.insert(format!("{name}.{}", field.name.node), field.ty.node.to_string());
             for argument in field.arguments {
-                out.insert(format!("{name}.{}({}:)", field.name.node, argument.node.name.node), argument.node.ty.node.to_string());
+                out.insert(
+                    format!("{name}.{}({}:)", field.name.node, argument.node.name.node),
+                    argument.node.ty.node.to_string(),
+                );
             }
         }
         if !definition.extend {
@@ -88,14 +92,20 @@ fn declarations(sdl: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn schema_graphql_contains_the_public_contract() {
-    let schema = declarations(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap());
+    let schema =
+        declarations(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap());
     // The mutation contract extends the main one, so the two are read as one document.
-    let contract = declarations(&[include_str!("../contract/contract.graphql"), include_str!("../contract/contract-mutations.graphql")].join("\n"));
+    let contract = declarations(
+        &[include_str!("../contract/contract.graphql"), include_str!("../contract/contract-mutations.graphql")]
+            .join("\n"),
+    );
     let mut problems = Vec::new();
     for (key, wanted) in &contract {
         match schema.get(key) {
             None => problems.push(format!("{key} is missing")),
-            Some(found) if found != wanted => problems.push(format!("{key} is `{found}`, the contract says `{wanted}`")),
+            Some(found) if found != wanted => {
+                problems.push(format!("{key} is `{found}`, the contract says `{wanted}`"))
+            }
             Some(_) => {}
         }
     }

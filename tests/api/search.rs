@@ -74,7 +74,13 @@ async fn relevance_puts_the_expected_entity_first() {
             failures.push(format!("{query:?}: expected {kind} `{text}`, got {found_kind} `{found_name}`"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} queries ranked wrong:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} queries ranked wrong:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -87,7 +93,9 @@ async fn hectares_finds_the_park_area_with_its_qualifier() {
 #[tokio::test]
 async fn typos_still_find_the_word_but_rank_below_exact_matches() {
     let app = spawn_app().await;
-    for (typo, expected) in [("vasalopet", "Vasaloppet"), ("sculpure", "Sculpture"), ("skiign", "Skiing"), ("Wolfsbrug", "Wolfsburg")] {
+    for (typo, expected) in
+        [("vasalopet", "Vasaloppet"), ("sculpure", "Sculpture"), ("skiign", "Skiing"), ("Wolfsbrug", "Wolfsburg")]
+    {
         let result = search(&app, typo, json!({})).await;
         assert!(result["totalCount"].as_u64().unwrap() > 0, "{typo} found nothing");
         let names: Vec<String> = result["edges"].as_array().unwrap().iter().map(name).collect();
@@ -154,14 +162,16 @@ async fn highlight_ranges_are_char_offsets_of_the_matched_words() {
     let app = spawn_app().await;
     let result = search(&app, "China’s industrial", json!({ "types": ["ACHIEVEMENT"] })).await;
     let edge = &result["edges"][0];
-    let title = edge["highlights"].as_array().unwrap().iter().find(|h| h["field"] == "title").expect("a title highlight");
+    let title =
+        edge["highlights"].as_array().unwrap().iter().find(|h| h["field"] == "title").expect("a title highlight");
     assert_eq!(title["snippet"], edge["node"]["title"]);
     let marked = marked_texts(edge);
     assert!(marked.contains(&"China’s".to_owned()) || marked.contains(&"China".to_owned()), "{marked:?}");
     assert!(marked.contains(&"Industrial".to_owned()), "{marked:?}");
     // Long bodies are cut around the match, marked with an ellipsis.
     let result = search(&app, "worldloppet", json!({ "types": ["ACHIEVEMENT"] })).await;
-    let summary = result["edges"][0]["highlights"].as_array().unwrap().iter().find(|h| h["field"] == "summary").unwrap();
+    let summary =
+        result["edges"][0]["highlights"].as_array().unwrap().iter().find(|h| h["field"] == "summary").unwrap();
     let snippet = summary["snippet"].as_str().unwrap();
     assert!(snippet.starts_with('…') && snippet.chars().count() <= 202, "{snippet}");
     assert_eq!(marked_texts(&result["edges"][0]), ["Worldloppet"]);
@@ -174,13 +184,20 @@ async fn facets_count_every_match_not_just_the_page() {
     let total = result["totalCount"].as_u64().unwrap();
     assert!(total > 20);
     assert_eq!(result["edges"].as_array().unwrap().len(), 2);
-    let facet = |field: &str| result["facets"].as_array().unwrap().iter().find(|f| f["field"] == field).unwrap().clone();
+    let facet =
+        |field: &str| result["facets"].as_array().unwrap().iter().find(|f| f["field"] == field).unwrap().clone();
     let by_type: u64 = facet("type")["values"].as_array().unwrap().iter().map(|v| v["count"].as_u64().unwrap()).sum();
     assert_eq!(by_type, total);
-    let achievements = facet("type")["values"].as_array().unwrap().iter().find(|v| v["value"] == "ACHIEVEMENT").unwrap()["count"].as_u64().unwrap();
-    let by_category: u64 = facet("category")["values"].as_array().unwrap().iter().map(|v| v["count"].as_u64().unwrap()).sum();
+    let achievements =
+        facet("type")["values"].as_array().unwrap().iter().find(|v| v["value"] == "ACHIEVEMENT").unwrap()["count"]
+            .as_u64()
+            .unwrap();
+    let by_category: u64 =
+        facet("category")["values"].as_array().unwrap().iter().map(|v| v["count"].as_u64().unwrap()).sum();
     assert_eq!(by_category, achievements);
-    let sports = facet("category")["values"].as_array().unwrap().iter().find(|v| v["value"] == "SPORTS").unwrap()["count"].clone();
+    let sports = facet("category")["values"].as_array().unwrap().iter().find(|v| v["value"] == "SPORTS").unwrap()
+        ["count"]
+        .clone();
     let filtered = search(&app, "changchun", json!({ "filter": { "category": "SPORTS" } })).await;
     assert_eq!(filtered["totalCount"], sports);
 }
@@ -204,7 +221,8 @@ async fn filters_by_type_category_and_city() {
 async fn results_page_with_cursors_and_keep_their_order() {
     let app = spawn_app().await;
     let all = search(&app, "changchun", json!({ "first": 100 })).await;
-    let names: Vec<(String, String)> = all["edges"].as_array().unwrap().iter().map(|e| (e["node"]["__typename"].to_string(), name(e))).collect();
+    let names: Vec<(String, String)> =
+        all["edges"].as_array().unwrap().iter().map(|e| (e["node"]["__typename"].to_string(), name(e))).collect();
     let mut paged = Vec::new();
     let mut after = Value::Null;
     loop {
@@ -253,9 +271,37 @@ async fn hostile_search_syntax_never_fails_the_request() {
     let long = "skiing ".repeat(2000);
     let deep = format!("{}skiing{}", "(".repeat(500), ")".repeat(500));
     let inputs = [
-        "\"unbalanced", "((((", "))))", "AND", "OR OR OR", "NOT", "-", "*", "**", "a*", "title:", ":", "foo:bar",
-        "type:planet", "city:Not A Slug", "\\", "\"\"", "\u{0}\u{1}", "🙂", "ski~2", "ski^10", "[1 TO 5]", "{}", "+-+-",
-        "&&||", "<script>", "%00", "' OR 1=1 --", "sculpt* -sculpt*", long.as_str(), deep.as_str(),
+        "\"unbalanced",
+        "((((",
+        "))))",
+        "AND",
+        "OR OR OR",
+        "NOT",
+        "-",
+        "*",
+        "**",
+        "a*",
+        "title:",
+        ":",
+        "foo:bar",
+        "type:planet",
+        "city:Not A Slug",
+        "\\",
+        "\"\"",
+        "\u{0}\u{1}",
+        "🙂",
+        "ski~2",
+        "ski^10",
+        "[1 TO 5]",
+        "{}",
+        "+-+-",
+        "&&||",
+        "<script>",
+        "%00",
+        "' OR 1=1 --",
+        "sculpt* -sculpt*",
+        long.as_str(),
+        deep.as_str(),
     ];
     for input in inputs {
         let body = app.graphql(SEARCH, json!({ "q": input })).await;

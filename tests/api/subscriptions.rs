@@ -74,8 +74,11 @@ async fn settle(socket: &mut Socket) {
 
 async fn rename_city(app: &TestApp, slug: &str, name: &str) {
     let id = app.id_of("city", slug).await;
-    app.edit_ok(r#"mutation($id: ID!, $n: String!) { updateCity(id: $id, patch: { name: $n }) { id } }"#, json!({ "id": id, "n": name }))
-        .await;
+    app.edit_ok(
+        r#"mutation($id: ID!, $n: String!) { updateCity(id: $id, patch: { name: $n }) { id } }"#,
+        json!({ "id": id, "n": name }),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -91,8 +94,11 @@ async fn a_subscriber_gets_the_changes_of_the_types_it_asked_for() {
     settle(&mut socket).await;
     rename_city(&app, "sendai", "Sendai-shi").await; // a city: filtered out
     let country = app.id_of("country", "japan").await;
-    app.edit_ok(r#"mutation($id: ID!) { updateCountry(id: $id, patch: { name: "Nippon" }) { id } }"#, json!({ "id": country }))
-        .await;
+    app.edit_ok(
+        r#"mutation($id: ID!) { updateCountry(id: $id, patch: { name: "Nippon" }) { id } }"#,
+        json!({ "id": country }),
+    )
+    .await;
     let message = next(&mut socket).await;
     assert_eq!(message["type"], "next", "{message}");
     assert_eq!(message["id"], "1");
@@ -116,8 +122,11 @@ async fn a_subscriber_gets_the_changes_of_the_types_it_asked_for() {
 async fn a_change_is_searchable_by_the_time_it_is_delivered() {
     let app = spawn_app().await;
     let mut socket = initialized(&app, json!({})).await;
-    send(&mut socket, json!({ "id": "s", "type": "subscribe", "payload": { "query": "subscription { changes { type id } }" } }))
-        .await;
+    send(
+        &mut socket,
+        json!({ "id": "s", "type": "subscribe", "payload": { "query": "subscription { changes { type id } }" } }),
+    )
+    .await;
     settle(&mut socket).await;
     // Written by another client: the subscriber searches as soon as it hears.
     let writer = app.client.clone();
@@ -158,8 +167,11 @@ async fn a_connection_runs_a_bounded_number_of_subscriptions() {
     let app = start_with(storage, |config| config.ws_max_subscriptions = 2).await;
     let mut socket = initialized(&app, json!({})).await;
     for id in ["a", "b", "c"] {
-        send(&mut socket, json!({ "id": id, "type": "subscribe", "payload": { "query": "subscription { changes { id } }" } }))
-            .await;
+        send(
+            &mut socket,
+            json!({ "id": id, "type": "subscribe", "payload": { "query": "subscription { changes { id } }" } }),
+        )
+        .await;
     }
     let refused = next(&mut socket).await;
     assert_eq!(refused["type"], "error");
@@ -168,7 +180,11 @@ async fn a_connection_runs_a_bounded_number_of_subscriptions() {
     // Completing one frees a place.
     send(&mut socket, json!({ "id": "a", "type": "complete" })).await;
     assert_eq!(next(&mut socket).await, json!({ "type": "complete", "id": "a" }));
-    send(&mut socket, json!({ "id": "d", "type": "subscribe", "payload": { "query": "subscription { changes { id } }" } })).await;
+    send(
+        &mut socket,
+        json!({ "id": "d", "type": "subscribe", "payload": { "query": "subscription { changes { id } }" } }),
+    )
+    .await;
     send(&mut socket, json!({ "id": "b", "type": "complete" })).await;
     assert_eq!(next(&mut socket).await, json!({ "type": "complete", "id": "b" }));
     settle(&mut socket).await; // the probe takes the second place

@@ -9,9 +9,9 @@ use super::inputs::{
     OrganizationPatch, SourceSpanInput, StatisticInput, StatisticPatch,
 };
 use super::{kind_name, new_slug, write, Focus};
+use crate::error::Error;
 use crate::graphql::ids::{decode_as, decode_ref, encode_ref, NodeType};
 use crate::graphql::loaders::{one, GqlResult};
-use crate::error::Error;
 use crate::model::dataset::{Dataset, FriendshipRecord};
 use crate::model::edit::ChangeKind;
 use crate::model::{
@@ -152,12 +152,20 @@ impl MutationRoot {
         patch: DocumentPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Document> {
-        update(ctx, "updateDocument", &id, NodeType::Document, expected_version, |data, entity| patch.apply(record_mut(&mut data.documents, entity, |r| &r.id)?))
+        update(ctx, "updateDocument", &id, NodeType::Document, expected_version, |data, entity| {
+            patch.apply(record_mut(&mut data.documents, entity, |r| &r.id)?)
+        })
         .await
     }
 
     /// Refused while other entities cite it, unless cascade is true.
-    async fn delete_document(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        cascade: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteDocument", &id, NodeType::Document, cascade, expected_version).await
     }
 
@@ -170,7 +178,13 @@ impl MutationRoot {
         .await
     }
 
-    async fn update_country(&self, ctx: &Context<'_>, id: ID, patch: CountryPatch, expected_version: Option<i64>) -> async_graphql::Result<Country> {
+    async fn update_country(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: CountryPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Country> {
         update(ctx, "updateCountry", &id, NodeType::Country, expected_version, |data, entity| {
             patch.apply(record_mut(&mut data.countries, entity, |r| &r.id)?);
             Ok(())
@@ -179,7 +193,13 @@ impl MutationRoot {
     }
 
     /// Refused while cities or organizations reference it, unless cascade is true.
-    async fn delete_country(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_country(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        cascade: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteCountry", &id, NodeType::Country, cascade, expected_version).await
     }
 
@@ -192,13 +212,27 @@ impl MutationRoot {
         .await
     }
 
-    async fn update_city(&self, ctx: &Context<'_>, id: ID, patch: CityPatch, expected_version: Option<i64>) -> async_graphql::Result<City> {
-        update(ctx, "updateCity", &id, NodeType::City, expected_version, |data, entity| patch.apply(record_mut(&mut data.cities, entity, |r| &r.id)?))
+    async fn update_city(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: CityPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<City> {
+        update(ctx, "updateCity", &id, NodeType::City, expected_version, |data, entity| {
+            patch.apply(record_mut(&mut data.cities, entity, |r| &r.id)?)
+        })
         .await
     }
 
     /// Refused while anything references it, unless cascade is true.
-    async fn delete_city(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_city(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        cascade: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteCity", &id, NodeType::City, cascade, expected_version).await
     }
 
@@ -215,7 +249,10 @@ impl MutationRoot {
         write(ctx, "linkCities", Some((&city, None)), |data| {
             friendship_check(data, &city, &friend)?;
             if data.friendships.iter().any(|f| is_pair(f, &city.id, &friend.id)) {
-                return Err(Error::bad_input("friendId", format!("`{}` and `{}` are already friends", city.id, friend.id)));
+                return Err(Error::bad_input(
+                    "friendId",
+                    format!("`{}` and `{}` are already friends", city.id, friend.id),
+                ));
             }
             let source = source.as_ref().map(|s| s.record(data, "source")).transpose()?;
             data.friendships.push(FriendshipRecord { cities: [city.id.clone(), friend.id.clone()], source });
@@ -244,7 +281,11 @@ impl MutationRoot {
         reload(ctx, &city.id).await
     }
 
-    async fn create_organization(&self, ctx: &Context<'_>, input: OrganizationInput) -> async_graphql::Result<Organization> {
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: OrganizationInput,
+    ) -> async_graphql::Result<Organization> {
         let (slug, name) = (input.slug.clone(), input.name.clone());
         create(ctx, "createOrganization", EntityKind::Organization, slug, (&name, "input.name"), |data, slug| {
             let record = input.record(slug, data)?;
@@ -269,7 +310,13 @@ impl MutationRoot {
     }
 
     /// Refused while anything references it, unless cascade is true.
-    async fn delete_organization(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        cascade: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteOrganization", &id, NodeType::Organization, cascade, expected_version).await
     }
 
@@ -283,7 +330,13 @@ impl MutationRoot {
         .await
     }
 
-    async fn update_event(&self, ctx: &Context<'_>, id: ID, patch: EventPatch, expected_version: Option<i64>) -> async_graphql::Result<Event> {
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        patch: EventPatch,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<Event> {
         update(ctx, "updateEvent", &id, NodeType::Event, expected_version, |data, entity| {
             let snapshot = data.clone();
             patch.apply(record_mut(&mut data.events, entity, |r| &r.id)?, &snapshot)
@@ -292,11 +345,21 @@ impl MutationRoot {
     }
 
     /// Refused while anything references it, unless cascade is true.
-    async fn delete_event(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        cascade: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteEvent", &id, NodeType::Event, cascade, expected_version).await
     }
 
-    async fn create_achievement_list(&self, ctx: &Context<'_>, input: AchievementListInput) -> async_graphql::Result<AchievementList> {
+    async fn create_achievement_list(
+        &self,
+        ctx: &Context<'_>,
+        input: AchievementListInput,
+    ) -> async_graphql::Result<AchievementList> {
         let (slug, name) = (input.slug.clone(), input.title.clone());
         create(ctx, "createAchievementList", EntityKind::List, slug, (&name, "input.title"), |data, slug| {
             let record = input.record(slug, data)?;
@@ -321,11 +384,21 @@ impl MutationRoot {
     }
 
     /// Refused while it has achievements or statistics, unless cascade is true.
-    async fn delete_achievement_list(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_achievement_list(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        cascade: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteAchievementList", &id, NodeType::AchievementList, cascade, expected_version).await
     }
 
-    async fn create_achievement(&self, ctx: &Context<'_>, input: AchievementInput) -> async_graphql::Result<Achievement> {
+    async fn create_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: AchievementInput,
+    ) -> async_graphql::Result<Achievement> {
         let (slug, name) = (input.slug.clone(), input.title.clone());
         create(ctx, "createAchievement", EntityKind::Achievement, slug, (&name, "input.title"), |data, slug| {
             let record = input.record(slug, data)?;
@@ -351,7 +424,13 @@ impl MutationRoot {
     }
 
     /// Refused while other entities reference it, unless cascade is true.
-    async fn delete_achievement(&self, ctx: &Context<'_>, id: ID, cascade: Option<bool>, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_achievement(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        cascade: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteAchievement", &id, NodeType::Achievement, cascade, expected_version).await
     }
 
@@ -444,7 +523,12 @@ impl MutationRoot {
         reload(ctx, &entity.id).await
     }
 
-    async fn delete_statistic(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i64>) -> async_graphql::Result<ID> {
+    async fn delete_statistic(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<ID> {
         delete(ctx, "deleteStatistic", &id, NodeType::Statistic, None, expected_version).await
     }
 
@@ -459,16 +543,20 @@ impl MutationRoot {
         let text = dataset.0.to_string();
         let incoming: Dataset = {
             let mut deserializer = serde_json::Deserializer::from_str(&text);
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-                let path = error.path().to_string();
-                let field = if path == "." { "dataset".to_owned() } else { format!("dataset.{path}") };
-                Error::bad_input(field, error.into_inner().to_string())
-            })
-            .gql()?
+            serde_path_to_error::deserialize(&mut deserializer)
+                .map_err(|error| {
+                    let path = error.path().to_string();
+                    let field = if path == "." { "dataset".to_owned() } else { format!("dataset.{path}") };
+                    Error::bad_input(field, error.into_inner().to_string())
+                })
+                .gql()?
         };
         let committed = write(ctx, "importDataset", None, |data| {
             if incoming.format != crate::model::dataset::FORMAT {
-                return Err(Error::bad_input("dataset.format", format!("expected `{}`", crate::model::dataset::FORMAT)));
+                return Err(Error::bad_input(
+                    "dataset.format",
+                    format!("expected `{}`", crate::model::dataset::FORMAT),
+                ));
             }
             match mode.unwrap_or(ImportMode::Merge) {
                 ImportMode::Replace => *data = incoming.clone(),
@@ -478,7 +566,9 @@ impl MutationRoot {
         })
         .await
         .gql()?;
-        let count = |kind| committed.as_ref().map_or(0, |c| c.changes.iter().filter(|change| change.kind == kind).count() as i32);
+        let count = |kind| {
+            committed.as_ref().map_or(0, |c| c.changes.iter().filter(|change| change.kind == kind).count() as i32)
+        };
         Ok(ImportResult {
             generation: committed.as_ref().map(|c| c.generation),
             created: count(ChangeKind::Created),
@@ -531,7 +621,11 @@ fn friendship_check(data: &Dataset, city: &EntityRef, friend: &EntityRef) -> Res
 }
 
 /// Returns the achievement's list of links of the target's kind.
-fn achievement_links<'a>(data: &'a mut Dataset, achievement: &EntityRef, other: &EntityRef) -> Result<&'a mut Vec<String>, Error> {
+fn achievement_links<'a>(
+    data: &'a mut Dataset,
+    achievement: &EntityRef,
+    other: &EntityRef,
+) -> Result<&'a mut Vec<String>, Error> {
     if !data.contains(other) {
         return Err(Error::bad_input("targetId", format!("no {} has the id `{}`", kind_name(other.kind), other.id)));
     }

@@ -43,7 +43,11 @@ fn opt_slug(id: Option<&ID>, kind: NodeType, field: &str) -> Result<Option<Strin
 }
 
 /// Applies a patch to an optional field: absent keeps, null clears, a value sets.
-fn patch_opt<T, U>(slot: &mut Option<U>, value: MaybeUndefined<T>, convert: impl FnOnce(T) -> Result<U, Error>) -> Result<(), Error> {
+fn patch_opt<T, U>(
+    slot: &mut Option<U>,
+    value: MaybeUndefined<T>,
+    convert: impl FnOnce(T) -> Result<U, Error>,
+) -> Result<(), Error> {
     match value {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => *slot = None,
@@ -70,7 +74,10 @@ pub fn subject(id: &ID, field: &str) -> Result<SubjectRecord, Error> {
         other => {
             return Err(Error::bad_input(
                 field,
-                format!("a statistic describes a list, achievement, event, organization or city, not a {}", other.name()),
+                format!(
+                    "a statistic describes a list, achievement, event, organization or city, not a {}",
+                    other.name()
+                ),
             ))
         }
     };
@@ -89,7 +96,13 @@ pub struct DocumentInput {
 
 impl DocumentInput {
     pub fn record(self, id: String) -> DocumentRecord {
-        DocumentRecord { id, title: self.title, publisher: self.publisher, published_on: self.published_on, text: self.text }
+        DocumentRecord {
+            id,
+            title: self.title,
+            publisher: self.publisher,
+            published_on: self.published_on,
+            text: self.text,
+        }
     }
 }
 
@@ -347,7 +360,11 @@ impl AchievementInput {
             category: self.category.into(),
             summary: self.summary,
             cities: slugs(&self.city_ids.unwrap_or_default(), NodeType::City, "input.cityIds")?,
-            organizations: slugs(&self.organization_ids.unwrap_or_default(), NodeType::Organization, "input.organizationIds")?,
+            organizations: slugs(
+                &self.organization_ids.unwrap_or_default(),
+                NodeType::Organization,
+                "input.organizationIds",
+            )?,
             events: slugs(&self.event_ids.unwrap_or_default(), NodeType::Event, "input.eventIds")?,
             source: self.source.record(data, "input.source")?,
         })

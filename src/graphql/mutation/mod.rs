@@ -137,10 +137,16 @@ pub(crate) fn new_slug(
 ) -> Result<String, Error> {
     if let Some(slug) = requested {
         if !is_slug(&slug) {
-            return Err(Error::bad_input(field, format!("`{slug}` is not a slug (lowercase ascii words joined by hyphens)")));
+            return Err(Error::bad_input(
+                field,
+                format!("`{slug}` is not a slug (lowercase ascii words joined by hyphens)"),
+            ));
         }
         if data.contains(&EntityRef::new(kind, slug.clone())) {
-            return Err(Error::bad_input(field, format!("a {} with the slug `{slug}` already exists", kind_name(kind))));
+            return Err(Error::bad_input(
+                field,
+                format!("a {} with the slug `{slug}` already exists", kind_name(kind)),
+            ));
         }
         return Ok(slug);
     }
