@@ -25,6 +25,9 @@ use super::{error_response, AppState};
 use crate::auth::{Caller, Tokens};
 use crate::graphql::loaders_for_request;
 
+/// How often the server pings a WebSocket client.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
 /// WebSocket limits, from the configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct WsLimits {
@@ -93,8 +96,8 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     };
     let tokens = state.tokens.clone();
     let store = state.store.clone();
-    let mut stream = async_graphql::http::WebSocket::new(state.schema.clone(), incoming, protocol)
-        .on_connection_init(move |payload| async move {
+    let mut stream = async_graphql::http::WebSocket::new(state.schema.clone(), incoming, protocol).on_connection_init(
+        move |payload| async move {
             let caller = match token_in(&payload) {
                 Some(value) => Caller::from_header(&tokens, Some(&value)),
                 None => header_caller,
@@ -106,13 +109,21 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
             data.insert(caller);
             data.insert(loaders_for_request(store));
             Ok(data)
-        })
-        .keepalive_timeout(Duration::from_secs(60));
+        },
+    );
 
     let deadline = tokio::time::sleep(limits.init_timeout);
     tokio::pin!(deadline);
+    // Idle subscribers are normal (graphql-ws clients send no keep-alive by default), so
+    // nothing closes a quiet connection; pings find the ones whose peer is gone.
+    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
         tokio::select! {
+            _ = pings.tick() => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
             message = stream.next() => match message {
                 Some(WsMessage::Text(text)) => {
                     finished(&text, &operations);

@@ -10,8 +10,13 @@ use tokio::sync::Mutex;
 use crate::helpers::Storage;
 use crate::process::{stored, word, Server};
 
+/// Kills per run; `CRASH_ROUNDS` raises it for a longer run (see the README).
 const ROUNDS: usize = 8;
 const WRITERS: usize = 3;
+
+fn rounds() -> usize {
+    std::env::var("CRASH_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(ROUNDS)
+}
 
 #[tokio::test]
 async fn repeated_sigkills_lose_no_acknowledged_write() {
@@ -26,7 +31,8 @@ async fn repeated_sigkills_lose_no_acknowledged_write() {
     };
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut attempted = 0usize;
-    for round in 0..=ROUNDS {
+    let rounds = rounds();
+    for round in 0..=rounds {
         let server =
             Arc::new(Server::start(&storage.database_url, &index, dir.join(format!("round-{round}.log"))).await);
         // After every restart: every acknowledged write is stored and searchable, and the
@@ -36,7 +42,7 @@ async fn repeated_sigkills_lose_no_acknowledged_write() {
             let found = server.search(label, json!(["STATISTIC"])).await;
             assert!(found.contains(label), "round {round} (seed {seed}): `{label}` not found, {found:?}");
         }
-        if round == ROUNDS {
+        if round == rounds {
             break;
         }
         let subject = server.post(r#"{ event(slug: "vasaloppet") { id } }"#, json!({}), false).await.unwrap()["data"]
@@ -77,7 +83,7 @@ async fn repeated_sigkills_lose_no_acknowledged_write() {
         }
     }
     eprintln!(
-        "{ROUNDS} SIGKILLs (seed {seed}): {} writes acknowledged of {attempted} sent, all found after each restart",
+        "{rounds} SIGKILLs (seed {seed}): {} writes acknowledged of {attempted} sent, all found after each restart",
         acknowledged.lock().await.len()
     );
 }

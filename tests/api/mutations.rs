@@ -259,6 +259,14 @@ async fn links_between_entities_are_created_and_removed() {
     assert!(data["linkCities"]["friendshipCities"].as_array().unwrap().iter().any(|c| c["slug"] == "masterton"));
     let other_way = app.data(r#"{ city(slug: "masterton") { friendshipCities { slug } } }"#, json!({})).await;
     assert!(other_way["city"]["friendshipCities"].as_array().unwrap().iter().any(|c| c["slug"] == "sendai"));
+    let again = app.edit(befriend, json!({ "a": masterton, "b": sendai })).await;
+    assert_eq!(first_error(&again), ("BAD_USER_INPUT".into(), "friendId".into()));
+    // Linking again with a source updates the friendship: both cities change.
+    let (start, end) = app.span_of("Sendai of Japan, Masterton of New Zealand").await;
+    let cite = r#"mutation($a: ID!, $b: ID!, $s: SourceSpanInput) { linkCities(cityId: $a, friendId: $b, source: $s) { version } }"#;
+    let source = json!({ "documentId": app.id_of_document().await, "start": start, "end": end });
+    let data = app.edit_ok(cite, json!({ "a": sendai, "b": masterton, "s": source })).await;
+    assert_eq!(data["linkCities"]["version"], 3);
     let self_friend = app.edit(befriend, json!({ "a": sendai, "b": sendai })).await;
     assert_eq!(first_error(&self_friend), ("BAD_USER_INPUT".into(), "friendId".into()));
     let unfriend =

@@ -236,7 +236,8 @@ impl MutationRoot {
         delete(ctx, "deleteCity", &id, NodeType::City, cascade, expected_version).await
     }
 
-    /// Makes two cities friendship cities (sister cities), optionally citing the source.
+    /// Makes two cities friendship cities (sister cities), optionally citing the source;
+    /// for cities that are friends already, replaces the source.
     async fn link_cities(
         &self,
         ctx: &Context<'_>,
@@ -248,14 +249,20 @@ impl MutationRoot {
         let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
         write(ctx, "linkCities", Some((&city, None)), |data| {
             friendship_check(data, &city, &friend)?;
-            if data.friendships.iter().any(|f| is_pair(f, &city.id, &friend.id)) {
-                return Err(Error::bad_input(
-                    "friendId",
-                    format!("`{}` and `{}` are already friends", city.id, friend.id),
-                ));
-            }
             let source = source.as_ref().map(|s| s.record(data, "source")).transpose()?;
-            data.friendships.push(FriendshipRecord { cities: [city.id.clone(), friend.id.clone()], source });
+            match data.friendships.iter_mut().find(|f| is_pair(f, &city.id, &friend.id)) {
+                // Linking again with a source updates the friendship's source.
+                Some(existing) if source.is_some() => existing.source = source,
+                Some(_) => {
+                    return Err(Error::bad_input(
+                        "friendId",
+                        format!("`{}` and `{}` are already friends: give a source to update it", city.id, friend.id),
+                    ))
+                }
+                None => {
+                    data.friendships.push(FriendshipRecord { cities: [city.id.clone(), friend.id.clone()], source })
+                }
+            }
             Ok(Focus { target: None, arg: "source" })
         })
         .await
