@@ -152,9 +152,23 @@ impl SearchIndex {
     /// Opens the index in `dir` and brings it up to date with the store: it replays the
     /// outbox it has not seen, or rebuilds from the store when the index is missing,
     /// unreadable, of another schema version, or too far behind to replay.
+    /// An index that cannot be brought up to date (files left half-written by a killed
+    /// process that tantivy refuses, say) is wiped and rebuilt once, so a bad index never
+    /// keeps the server from starting.
     pub async fn open_or_build(dir: &Path, store: &Store) -> Result<Arc<Self>, Error> {
+        match Self::open_and_catch_up(dir, store, false).await {
+            Ok(search) => Ok(search),
+            Err(error @ (Error::Store(_) | Error::InvalidInput(_))) => Err(error),
+            Err(error) => {
+                tracing::warn!(index_dir = %dir.display(), error = %error.chain(), "the index cannot be brought up to date: rebuilding it");
+                Self::open_and_catch_up(dir, store, true).await
+            }
+        }
+    }
+
+    async fn open_and_catch_up(dir: &Path, store: &Store, wipe: bool) -> Result<Arc<Self>, Error> {
         let dir_owned = dir.to_owned();
-        let (index, found) = tokio::task::spawn_blocking(move || open_index(&dir_owned))
+        let (index, found) = tokio::task::spawn_blocking(move || open_index(&dir_owned, wipe))
             .await
             .map_err(|error| Error::Internal(error.into()))??;
         let applied = match found {
@@ -170,6 +184,11 @@ impl SearchIndex {
         fields::register_analyzers(&index);
         let (_, fields) = Fields::build();
         let writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
+        // A process killed during a commit can leave files the last commit does not
+        // reference; tantivy would later refuse to write files of the same names.
+        if let Err(error) = writer.garbage_collect_files().wait() {
+            tracing::warn!(index_dir = %dir.display(), %error, "cannot remove files left by an interrupted commit");
+        }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
             fields,
@@ -436,12 +455,12 @@ impl SearchIndex {
 }
 
 /// Opens the index in `dir` with its payload, or creates an empty one (wiping anything
-/// unreadable or of another schema) and returns no payload.
-fn open_index(dir: &Path) -> Result<(Index, Option<Payload>), Error> {
+/// unreadable or of another schema, or everything when `wipe`) and returns no payload.
+fn open_index(dir: &Path, wipe: bool) -> Result<(Index, Option<Payload>), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|error| Error::Internal(anyhow::anyhow!("cannot create {}: {error}", dir.display())))?;
     let (schema, _) = Fields::build();
-    if dir.join("meta.json").exists() {
+    if !wipe && dir.join("meta.json").exists() {
         match Index::open_in_dir(dir) {
             Ok(index) if index.schema() == schema => {
                 let payload = index

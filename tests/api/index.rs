@@ -64,3 +64,34 @@ async fn a_missing_index_is_built_from_the_store() {
     let app = start(dir).await;
     assert_eq!(count(&app).await, expected);
 }
+
+#[tokio::test]
+async fn writes_made_while_no_server_ran_are_searchable_at_the_next_start() {
+    let app = spawn_app().await;
+    let storage = app.stop().await;
+    let store = achievement_graph::store::Store::connect(&storage.database_url).await.unwrap();
+    let mut dataset = store.export().await.unwrap();
+    dataset.cities.iter_mut().find(|c| c.id == "masterton").unwrap().name = "Masterton Wairarapa".to_owned();
+    store.import(&dataset, "test").await.unwrap().expect("a change");
+    let app = start(storage).await;
+    // The city, and its friend city whose entry names it, were re-indexed.
+    let found = app.search_slugs("wairarapa", json!(["CITY"])).await;
+    assert_eq!(found, ["masterton", "changchun"]);
+}
+
+#[tokio::test]
+async fn files_left_by_an_interrupted_commit_are_removed_at_start() {
+    let app = spawn_app().await;
+    let storage = app.stop().await;
+    // What a process killed between writing a file and committing leaves: a file the
+    // index manages but no commit references.
+    let managed_path = storage.index_dir().join(".managed.json");
+    let mut managed: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&managed_path).unwrap()).unwrap();
+    let leftover = "00000000000000000000000000000000.99999.del";
+    managed.push(leftover.to_owned());
+    std::fs::write(&managed_path, serde_json::to_string(&managed).unwrap()).unwrap();
+    std::fs::write(storage.index_dir().join(leftover), b"half written").unwrap();
+    let app = start(storage).await;
+    assert!(count(&app).await > 0);
+    assert!(!app.storage.index_dir().join(leftover).exists(), "the leftover file was collected");
+}

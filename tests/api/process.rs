@@ -21,12 +21,12 @@ impl Server {
     /// Starts the binary on a free port over `database_url` and `index_dir`, and waits
     /// until it answers `/healthz` (at most 60 s).
     pub async fn start(database_url: &str, index_dir: &Path, log: PathBuf) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_achievement-graph"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_achievement-graph"))
             .args(["--listen", "127.0.0.1:0", "--database-url", database_url, "--index-dir"])
             .arg(index_dir)
             .env("AG_TOKENS", format!("{EDITOR}={EDITOR_SECRET}"))
             .env("AG_POLL_INTERVAL_MS", "200")
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", std::env::var("TEST_SERVER_LOG").unwrap_or_else(|_| "info".to_owned()))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("a log file"))
             .spawn()
@@ -36,6 +36,9 @@ impl Server {
             let logs = std::fs::read_to_string(&log).unwrap_or_default();
             if let Some(addr) = logs.lines().find_map(|line| line.split("listening addr=").nth(1)) {
                 break format!("http://{}", addr.split_whitespace().next().unwrap_or(addr));
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the server exited ({status}) instead of starting ({}):\n{logs}", log.display());
             }
             assert!(
                 started.elapsed() < Duration::from_secs(60),
