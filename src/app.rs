@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::error::Error;
 use crate::graphql;
-use crate::http::{router, AppState, WsLimits};
+use crate::graphql::limits::SchemaShape;
+use crate::http::{router, AppState, Limits, WsLimits};
 use crate::model::dataset::Dataset;
 use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
@@ -42,13 +43,23 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|error| Error::InvalidInput(format!("cannot listen on {}: {error}", config.listen)))?;
-        let schema = graphql::build(store.clone(), index.clone());
+        let schema =
+            graphql::build(store.clone(), index.clone(), config.limits.introspection, config.limits.suggestions);
+        let limits = Limits {
+            document: config.limits.limits(),
+            shape: Arc::new(SchemaShape::from_sdl(&graphql::sdl())),
+            max_body_bytes: config.limits.max_body_bytes,
+        };
         let ws_limits = WsLimits {
             init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
             max_operations: config.ws_max_subscriptions,
         };
         let poll = Duration::from_millis(config.poll_interval_ms);
-        Ok(Self { listener, poll, state: AppState { schema, store, index, tokens: Arc::new(tokens), ws_limits } })
+        Ok(Self {
+            listener,
+            poll,
+            state: AppState { schema, store, index, tokens: Arc::new(tokens), ws_limits, limits },
+        })
     }
 
     /// Returns the address actually bound (useful with port 0).

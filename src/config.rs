@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::graphql::limits::Limits;
+
 /// A fact graph with full-text search behind GraphQL.
 #[derive(Debug, Parser)]
 #[command(name = "achievement-graph", version, args_conflicts_with_subcommands = true)]
@@ -78,6 +80,81 @@ pub struct Config {
     /// How many operations (subscriptions) one WebSocket connection may run at once.
     #[arg(long, env = "AG_WS_MAX_SUBSCRIPTIONS", default_value_t = 20)]
     pub ws_max_subscriptions: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Request limits (see `graphql::limits` for what each measures).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest request body, in bytes (413 above it).
+    #[arg(long, env = "AG_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest query text, in bytes.
+    #[arg(long, env = "AG_MAX_QUERY_BYTES", default_value_t = Limits::default().max_query_bytes)]
+    pub max_query_bytes: usize,
+    /// Most lexical tokens in a query.
+    #[arg(long, env = "AG_MAX_TOKENS", default_value_t = Limits::default().max_tokens)]
+    pub max_tokens: usize,
+    /// Deepest nesting of fields, fragments expanded.
+    #[arg(long, env = "AG_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
+    pub max_depth: u64,
+    /// Most aliases, fragments expanded.
+    #[arg(long, env = "AG_MAX_ALIASES", default_value_t = Limits::default().max_aliases)]
+    pub max_aliases: u64,
+    /// Most fields at the root of an operation.
+    #[arg(long, env = "AG_MAX_ROOT_FIELDS", default_value_t = Limits::default().max_root_fields)]
+    pub max_root_fields: u64,
+    /// Most directives on one field.
+    #[arg(long, env = "AG_MAX_DIRECTIVES", default_value_t = Limits::default().max_directives)]
+    pub max_directives: usize,
+    /// Most selected fields once fragments are expanded.
+    #[arg(long, env = "AG_MAX_SELECTIONS", default_value_t = Limits::default().max_selections)]
+    pub max_selections: u64,
+    /// Highest complexity: each field 1, a list field its page size times its children.
+    #[arg(long, env = "AG_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
+    pub max_complexity: u64,
+    /// Whether the schema can be introspected (`__schema`, `__type`).
+    #[arg(long, env = "AG_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+    /// Whether errors suggest field names ("did you mean ...?").
+    #[arg(long, env = "AG_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub suggestions: bool,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        let limits = Limits::default();
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_query_bytes: limits.max_query_bytes,
+            max_tokens: limits.max_tokens,
+            max_depth: limits.max_depth,
+            max_aliases: limits.max_aliases,
+            max_root_fields: limits.max_root_fields,
+            max_directives: limits.max_directives,
+            max_selections: limits.max_selections,
+            max_complexity: limits.max_complexity,
+            introspection: true,
+            suggestions: true,
+        }
+    }
+}
+
+impl LimitArgs {
+    /// Returns the GraphQL document limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_query_bytes: self.max_query_bytes,
+            max_tokens: self.max_tokens,
+            max_depth: self.max_depth,
+            max_aliases: self.max_aliases,
+            max_root_fields: self.max_root_fields,
+            max_directives: self.max_directives,
+            max_selections: self.max_selections,
+            max_complexity: self.max_complexity,
+        }
+    }
 }
 
 impl Config {
@@ -91,6 +168,7 @@ impl Config {
             poll_interval_ms: 500,
             ws_init_timeout_ms: 5000,
             ws_max_subscriptions: 20,
+            limits: LimitArgs::default(),
         }
     }
 

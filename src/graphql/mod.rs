@@ -4,6 +4,7 @@
 mod changes;
 mod connection;
 mod ids;
+pub mod limits;
 mod loaders;
 mod mutation;
 mod query;
@@ -29,9 +30,17 @@ pub use mutation::MutationRoot as Mutation;
 /// The schema type served over HTTP and WebSocket.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema over a store and a search index.
-pub fn build(store: Store, index: Arc<SearchIndex>) -> AppSchema {
-    Schema::build(Query::default(), Mutation, Subscription).data(store).data(index).finish()
+/// Builds the schema over a store and a search index; introspection and field
+/// suggestions can be turned off.
+pub fn build(store: Store, index: Arc<SearchIndex>, introspection: bool, suggestions: bool) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation, Subscription).data(store).data(index);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    if !suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// Returns the SDL of the schema, as checked in to `schema.graphql`.

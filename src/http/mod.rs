@@ -8,6 +8,8 @@ use std::sync::Arc;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -19,6 +21,7 @@ use tower_http::trace::TraceLayer;
 pub use ws::WsLimits;
 
 use crate::auth::{Caller, Tokens};
+use crate::graphql::limits::{self, SchemaShape};
 use crate::graphql::{loaders_for_request, AppSchema};
 use crate::search::SearchIndex;
 use crate::store::Store;
@@ -31,15 +34,26 @@ pub struct AppState {
     pub index: Arc<SearchIndex>,
     pub tokens: Arc<Tokens>,
     pub ws_limits: WsLimits,
+    pub limits: Limits,
+}
+
+/// What a request may ask for.
+#[derive(Clone)]
+pub struct Limits {
+    pub document: crate::graphql::limits::Limits,
+    pub shape: Arc<SchemaShape>,
+    pub max_body_bytes: usize,
 }
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
+    let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes);
     Router::new()
         .route("/graphql", get(playground).post(graphql))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .fallback(not_found)
+        .layer(body_limit)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -49,7 +63,15 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
     (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!("the body is larger than {} bytes", state.limits.max_body_bytes);
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
+        }
+        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
+    };
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
@@ -57,6 +79,16 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
+    if let Err(refusal) = limits::check(
+        &request.query,
+        &request.variables,
+        request.operation_name.as_deref(),
+        &state.limits.document,
+        &state.limits.shape,
+    ) {
+        tracing::info!(code = refusal.code, "request refused by a limit");
+        return error_response(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
+    }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
     let caller = Caller::from_header(&state.tokens, authorization);
     let request = request.data(loaders_for_request(state.store.clone())).data(caller);

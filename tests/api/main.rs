@@ -9,6 +9,7 @@ mod graph;
 mod helpers;
 mod http;
 mod index;
+mod limits;
 mod mutations;
 mod pagination;
 mod postgres;

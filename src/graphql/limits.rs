@@ -1,0 +1,453 @@
+//! Request limits, checked before anything runs: the query's size and token count on
+//! the raw text, then depth, aliases, root fields, directives per field, selections
+//! with fragments expanded, and complexity on the parsed document.
+//!
+//! Every measure is computed in one pass per fragment (memoized), so a "fragment bomb"
+//! that would expand to billions of fields costs no more to measure than its text.
+//! Complexity follows the schema: a field costs 1 plus its children, times the page it
+//! asks for (`first`/`last`, or the default page) when it returns a connection, or times
+//! a fixed estimate when it returns a plain list.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, TypeKind, TypeSystemDefinition,
+};
+use async_graphql::parser::{parse_query, parse_schema};
+use async_graphql::{Name, Value, Variables};
+use async_graphql_value::Value as RawValue;
+
+use super::connection::{DEFAULT_PAGE, MAX_PAGE};
+
+/// How many items a plain (unpaged) list field is assumed to return.
+const LIST_ESTIMATE: u64 = 10;
+
+/// The limits one request must stay within; `Default` gives the documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_query_bytes: usize,
+    pub max_tokens: usize,
+    pub max_depth: u64,
+    pub max_aliases: u64,
+    pub max_root_fields: u64,
+    pub max_directives: usize,
+    pub max_selections: u64,
+    pub max_complexity: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_query_bytes: 16 * 1024,
+            max_tokens: 2_000,
+            max_depth: 10,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_directives: 5,
+            max_selections: 2_000,
+            max_complexity: 50_000,
+        }
+    }
+}
+
+/// Why a request was refused: a specific `extensions.code` and a message saying what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(code: &'static str, message: String) -> Self {
+        Self { code, message }
+    }
+}
+
+/// What the limits need to know of the schema: each field's type, and whether it is a
+/// list or a connection.
+#[derive(Debug, Default)]
+pub struct SchemaShape {
+    fields: HashMap<String, HashMap<String, FieldShape>>,
+    roots: [String; 3],
+}
+
+#[derive(Debug, Clone)]
+struct FieldShape {
+    type_name: String,
+    list: bool,
+    paged: bool,
+}
+
+impl SchemaShape {
+    /// Reads the shape from the schema's SDL.
+    pub fn from_sdl(sdl: &str) -> Self {
+        let mut shape =
+            Self { roots: ["Query".to_owned(), "Mutation".to_owned(), "Subscription".to_owned()], ..Self::default() };
+        let Ok(document) = parse_schema(sdl) else { return shape };
+        for definition in document.definitions {
+            match definition {
+                TypeSystemDefinition::Schema(schema) => {
+                    let schema = schema.node;
+                    for (slot, name) in [schema.query, schema.mutation, schema.subscription].into_iter().enumerate() {
+                        if let Some(name) = name {
+                            shape.roots[slot] = name.node.to_string();
+                        }
+                    }
+                }
+                TypeSystemDefinition::Type(definition) => {
+                    let definition = definition.node;
+                    let fields = match definition.kind {
+                        TypeKind::Object(object) => object.fields,
+                        TypeKind::Interface(interface) => interface.fields,
+                        _ => continue,
+                    };
+                    let entry = shape.fields.entry(definition.name.node.to_string()).or_default();
+                    for field in fields {
+                        let field = field.node;
+                        let mut ty = &field.ty.node;
+                        let mut list = false;
+                        while let BaseType::List(inner) = &ty.base {
+                            list = true;
+                            ty = inner;
+                        }
+                        let BaseType::Named(type_name) = &ty.base else { continue };
+                        let paged = field.arguments.iter().any(|a| a.node.name.node == "first");
+                        entry.insert(
+                            field.name.node.to_string(),
+                            FieldShape { type_name: type_name.to_string(), list, paged },
+                        );
+                    }
+                }
+                TypeSystemDefinition::Directive(_) => {}
+            }
+        }
+        shape
+    }
+
+    fn field(&self, parent: &str, name: &str) -> Option<&FieldShape> {
+        self.fields.get(parent).and_then(|fields| fields.get(name))
+    }
+}
+
+/// Checks one request against the limits; `Err` says which limit and why.
+pub fn check(
+    query: &str,
+    variables: &Variables,
+    operation_name: Option<&str>,
+    limits: &Limits,
+    shape: &SchemaShape,
+) -> Result<(), Refusal> {
+    if query.len() > limits.max_query_bytes {
+        return Err(Refusal::new(
+            "QUERY_TOO_LARGE",
+            format!("the query has {} bytes; at most {} are allowed", query.len(), limits.max_query_bytes),
+        ));
+    }
+    let tokens = count_tokens(query, limits.max_tokens + 1);
+    if tokens > limits.max_tokens {
+        return Err(Refusal::new("TOO_MANY_TOKENS", format!("the query has more than {} tokens", limits.max_tokens)));
+    }
+    // A document that does not parse is left to the GraphQL engine, which reports it.
+    let Ok(document) = parse_query(query) else { return Ok(()) };
+    let Some((root, selection_set)) = operation(&document, operation_name, shape) else { return Ok(()) };
+    let mut measure = Measure {
+        document: &document,
+        variables,
+        shape,
+        memo: HashMap::new(),
+        visiting: HashSet::new(),
+        max_directives: 0,
+    };
+    let totals = measure.set(selection_set, &root)?;
+    let checks = [
+        (totals.depth, limits.max_depth, "TOO_DEEP", "the query nests {} levels deep; at most {} are allowed"),
+        (totals.aliases, limits.max_aliases, "TOO_MANY_ALIASES", "the query uses {} aliases; at most {} are allowed"),
+        (totals.root_fields, limits.max_root_fields, "TOO_MANY_ROOT_FIELDS", "the query asks for {} root fields; at most {} are allowed"),
+        (totals.selections, limits.max_selections, "TOO_MANY_SELECTIONS", "the query selects {} fields once its fragments are expanded; at most {} are allowed"),
+        (totals.complexity, limits.max_complexity, "TOO_COMPLEX", "the query's complexity is {} (each list field counts its page size times its children); at most {} is allowed"),
+    ];
+    for (found, limit, code, template) in checks {
+        if found > limit {
+            let message = template.replacen("{}", &found.to_string(), 1).replacen("{}", &limit.to_string(), 1);
+            return Err(Refusal::new(code, message));
+        }
+    }
+    let directives = measure.max_directives.max(max_directives_in_fragments(&document));
+    if directives > limits.max_directives {
+        return Err(Refusal::new(
+            "TOO_MANY_DIRECTIVES",
+            format!("a field carries {directives} directives; at most {} are allowed", limits.max_directives),
+        ));
+    }
+    Ok(())
+}
+
+/// Finds the operation to run and its root type.
+fn operation<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+    shape: &SchemaShape,
+) -> Option<(String, &'d SelectionSet)> {
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => operation,
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next()?,
+        _ => return None,
+    };
+    let slot = match operation.node.ty {
+        async_graphql::parser::types::OperationType::Query => 0,
+        async_graphql::parser::types::OperationType::Mutation => 1,
+        async_graphql::parser::types::OperationType::Subscription => 2,
+    };
+    Some((shape.roots[slot].clone(), &operation.node.selection_set.node))
+}
+
+/// The measures of one selection set, fragments expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    depth: u64,
+    aliases: u64,
+    root_fields: u64,
+    selections: u64,
+    complexity: u64,
+}
+
+impl Totals {
+    fn add(&mut self, other: Totals) {
+        self.depth = self.depth.max(other.depth);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+        self.root_fields = self.root_fields.saturating_add(other.root_fields);
+        self.selections = self.selections.saturating_add(other.selections);
+        self.complexity = self.complexity.saturating_add(other.complexity);
+    }
+}
+
+struct Measure<'a> {
+    document: &'a ExecutableDocument,
+    variables: &'a Variables,
+    shape: &'a SchemaShape,
+    /// Each fragment measured once, on the type it applies to.
+    memo: HashMap<Name, Totals>,
+    visiting: HashSet<Name>,
+    max_directives: usize,
+}
+
+impl Measure<'_> {
+    fn set(&mut self, set: &SelectionSet, parent: &str) -> Result<Totals, Refusal> {
+        let mut totals = Totals::default();
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    self.max_directives = self.max_directives.max(field.directives.len());
+                    let name = field.name.node.as_str();
+                    let shape = self.shape.field(parent, name).cloned();
+                    let child_type = shape.as_ref().map(|s| s.type_name.as_str()).unwrap_or("");
+                    let children = self.set(&field.selection_set.node, child_type)?;
+                    let times = match &shape {
+                        Some(s) if s.paged => self.page(&field.arguments),
+                        // A connection's `edges` and `nodes` are its page, already counted.
+                        Some(s) if s.list && !parent.ends_with("Connection") => LIST_ESTIMATE,
+                        _ => 1,
+                    };
+                    totals.add(Totals {
+                        depth: 1 + children.depth,
+                        aliases: u64::from(field.alias.is_some()).saturating_add(children.aliases),
+                        root_fields: 1,
+                        selections: 1u64.saturating_add(children.selections),
+                        complexity: 1u64.saturating_add(times.saturating_mul(children.complexity)),
+                    });
+                }
+                Selection::FragmentSpread(spread) => {
+                    let spread = &spread.node;
+                    self.max_directives = self.max_directives.max(spread.directives.len());
+                    totals.add(self.fragment(&spread.fragment_name.node)?);
+                }
+                Selection::InlineFragment(inline) => {
+                    let inline = &inline.node;
+                    self.max_directives = self.max_directives.max(inline.directives.len());
+                    let on = inline.type_condition.as_ref().map(|c| c.node.on.node.to_string());
+                    totals.add(self.set(&inline.selection_set.node, on.as_deref().unwrap_or(parent))?);
+                }
+            }
+        }
+        Ok(totals)
+    }
+
+    fn fragment(&mut self, name: &Name) -> Result<Totals, Refusal> {
+        if let Some(totals) = self.memo.get(name) {
+            return Ok(*totals);
+        }
+        let Some(fragment) = self.document.fragments.get(name) else { return Ok(Totals::default()) };
+        if !self.visiting.insert(name.clone()) {
+            return Err(Refusal::new("GRAPHQL_VALIDATION_FAILED", format!("fragment `{name}` spreads itself")));
+        }
+        let on = fragment.node.type_condition.node.on.node.to_string();
+        let totals = self.set(&fragment.node.selection_set.node, &on)?;
+        self.visiting.remove(name);
+        self.memo.insert(name.clone(), totals);
+        Ok(totals)
+    }
+
+    /// Returns the page a connection field asks for, as the resolver will read it.
+    fn page(&self, arguments: &[(async_graphql::Positioned<Name>, async_graphql::Positioned<RawValue>)]) -> u64 {
+        let mut page = None;
+        for (name, value) in arguments {
+            if name.node == "first" || name.node == "last" {
+                let number = match &value.node {
+                    RawValue::Number(n) => n.as_u64(),
+                    RawValue::Variable(variable) => match self.variables.get(variable) {
+                        Some(Value::Number(n)) => n.as_u64(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                page = page.max(number);
+            }
+        }
+        page.unwrap_or(DEFAULT_PAGE as u64).min(MAX_PAGE as u64)
+    }
+}
+
+/// Directives on fields inside fragments that no operation spreads count too.
+fn max_directives_in_fragments(document: &ExecutableDocument) -> usize {
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(f) => f.node.directives.len().max(walk(&f.node.selection_set.node)),
+                Selection::FragmentSpread(s) => s.node.directives.len(),
+                Selection::InlineFragment(i) => i.node.directives.len().max(walk(&i.node.selection_set.node)),
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    document
+        .fragments
+        .values()
+        .map(|f| f.node.directives.len().max(walk(&f.node.selection_set.node)))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Counts GraphQL tokens (names, numbers, strings, punctuators), stopping at `stop`;
+/// linear in the text and allocation-free, so it can run before the parser.
+pub fn count_tokens(text: &str, stop: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut count = 0;
+    while i < bytes.len() && count < stop {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            0xEF if bytes[i..].starts_with("\u{feff}".as_bytes()) => i += 3,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                count += 1;
+                if bytes[i..].starts_with(b"\"\"\"") {
+                    i += 3;
+                    while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 3;
+                } else {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+            }
+            b'.' if bytes[i..].starts_with(b"...") => {
+                count += 1;
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
+                count += 1;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'.' | b'-' | b'+'))
+                {
+                    i += 1;
+                }
+            }
+            _ => {
+                count += 1;
+                i += 1;
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape() -> SchemaShape {
+        SchemaShape::from_sdl(&crate::graphql::sdl())
+    }
+
+    fn refusal(query: &str) -> Option<&'static str> {
+        check(query, &Variables::default(), None, &Limits::default(), &shape()).err().map(|r| r.code)
+    }
+
+    #[test]
+    fn ordinary_queries_pass() {
+        assert_eq!(
+            refusal(
+                r#"{ events(first: 50) { nodes { city { achievements { nodes { cities { name } } } } statistics { value } } } }"#
+            ),
+            None
+        );
+        assert_eq!(
+            refusal(
+                r#"{ search(query: "skiing") { edges { node { ... on Event { name } } highlights { snippet } } } }"#
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_fragment_bomb_is_measured_without_expanding_it() {
+        let mut query = String::from("query { countries { ...f39 } }\nfragment f0 on Country { name }\n");
+        for i in 1..40 {
+            query.push_str(&format!("fragment f{i} on Country {{ ...f{} ...f{} }}\n", i - 1, i - 1));
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(refusal(&query), Some("TOO_MANY_SELECTIONS"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn each_limit_has_its_own_code() {
+        assert_eq!(refusal(&format!("{{ {} name {} }}", "countries { ".repeat(12), "}".repeat(12))), Some("TOO_DEEP"));
+        let aliases: String = (0..31).map(|i| format!("a{i}: countries {{ name }} ")).collect();
+        assert_eq!(refusal(&format!("{{ {aliases} }}")), Some("TOO_MANY_ALIASES"));
+        assert_eq!(refusal("{ countries { name @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) } }"), Some("TOO_MANY_DIRECTIVES"));
+        assert_eq!(refusal(&"x".repeat(20_000)), Some("QUERY_TOO_LARGE"));
+        assert_eq!(refusal(&format!("{{ {} }}", "a ".repeat(3_000))), Some("TOO_MANY_TOKENS"));
+        assert_eq!(
+            refusal("fragment a on Query { ...b } fragment b on Query { ...a } { ...a }"),
+            Some("GRAPHQL_VALIDATION_FAILED")
+        );
+        let deep =
+            r#"{ events(first: 100) { nodes { achievements { events { achievements { events { name } } } } } } }"#;
+        assert_eq!(refusal(deep), Some("TOO_COMPLEX"));
+    }
+
+    #[test]
+    fn tokens_are_counted_like_the_grammar_reads_them() {
+        assert_eq!(
+            count_tokens(
+                r#"{ a(b: "x, y") # comment
+            ...F }"#,
+                100
+            ),
+            10
+        );
+        assert_eq!(count_tokens(r#""""block "quoted" text""" 1.5e3"#, 100), 2);
+    }
+}
