@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::graphql;
 use crate::graphql::limits::SchemaShape;
-use crate::http::{router, AppState, Limits, WsLimits};
+use crate::http::{router, AppState, Limits, TrafficLimits, WsLimits};
 use crate::model::dataset::Dataset;
 use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
@@ -49,6 +49,12 @@ impl App {
             document: config.limits.limits(),
             shape: Arc::new(SchemaShape::from_sdl(&graphql::sdl())),
             max_body_bytes: config.limits.max_body_bytes,
+            csrf_protection: config.limits.csrf_protection,
+            traffic: TrafficLimits {
+                max_concurrent: config.limits.max_concurrent_requests,
+                timeout: Duration::from_millis(config.limits.request_timeout_ms),
+                cors_origins: config.limits.cors_origins.clone(),
+            },
         };
         let ws_limits = WsLimits {
             init_timeout: Duration::from_millis(config.ws_init_timeout_ms),

@@ -114,6 +114,18 @@ pub struct LimitArgs {
     /// Highest complexity: each field 1, a list field its page size times its children.
     #[arg(long, env = "AG_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
     pub max_complexity: u64,
+    /// Refuse POST bodies that are not `application/json` (a cross-site form could send them).
+    #[arg(long, env = "AG_CSRF_PROTECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub csrf_protection: bool,
+    /// Requests handled at once; more get a quick 503 (`OVERLOADED`) instead of waiting.
+    #[arg(long, env = "AG_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
+    pub max_concurrent_requests: usize,
+    /// How long a request may take before it is answered with 503 (`TIMEOUT`), in milliseconds.
+    #[arg(long, env = "AG_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// Origins allowed to call from a browser, comma-separated (`https://example.org`); none by default.
+    #[arg(long, env = "AG_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// Whether the schema can be introspected (`__schema`, `__type`).
     #[arg(long, env = "AG_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
@@ -135,6 +147,10 @@ impl Default for LimitArgs {
             max_directives: limits.max_directives,
             max_selections: limits.max_selections,
             max_complexity: limits.max_complexity,
+            csrf_protection: true,
+            max_concurrent_requests: 256,
+            request_timeout_ms: 10_000,
+            cors_origins: Vec::new(),
             introspection: true,
             suggestions: true,
         }

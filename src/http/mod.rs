@@ -1,28 +1,27 @@
 //! The HTTP edge: routes, the GraphQL handler, the WebSocket endpoint, the playground
 //! and health checks. Every error body is GraphQL-shaped JSON with `extensions.code`.
 
+mod graphql;
+mod layers;
 mod ws;
 
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLResponse;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
+pub use layers::{protect, TrafficLimits};
 pub use ws::WsLimits;
 
-use crate::auth::{Caller, Tokens};
-use crate::graphql::limits::{self, SchemaShape};
-use crate::graphql::{loaders_for_request, AppSchema};
+use crate::auth::Tokens;
+use crate::graphql::limits::SchemaShape;
+use crate::graphql::AppSchema;
 use crate::search::SearchIndex;
 use crate::store::Store;
 
@@ -43,60 +42,28 @@ pub struct Limits {
     pub document: crate::graphql::limits::Limits,
     pub shape: Arc<SchemaShape>,
     pub max_body_bytes: usize,
+    /// Refuse POST bodies that are not JSON (what a cross-site form could send).
+    pub csrf_protection: bool,
+    pub traffic: TrafficLimits,
 }
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes);
-    Router::new()
-        .route("/graphql", get(playground).post(graphql))
+    let traffic = state.limits.traffic.clone();
+    let routes = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(body_limit)
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    layers::protect(routes, &traffic).layer(TraceLayer::new_for_http())
 }
 
 /// Returns a GraphQL-shaped error body.
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
-}
-
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let message = format!("the body is larger than {} bytes", state.limits.max_body_bytes);
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
-        }
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
-    };
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            let message = format!("the body is not a GraphQL request: {error}");
-            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
-        }
-    };
-    if let Err(refusal) = limits::check(
-        &request.query,
-        &request.variables,
-        request.operation_name.as_deref(),
-        &state.limits.document,
-        &state.limits.shape,
-    ) {
-        tracing::info!(code = refusal.code, "request refused by a limit");
-        return error_response(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
-    }
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-    let caller = Caller::from_header(&state.tokens, authorization);
-    let request = request.data(loaders_for_request(state.store.clone())).data(caller);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
-}
-
-async fn playground() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("achievement-graph").finish())
 }
 
 /// Answers 200 when the store can be queried and the index searched.

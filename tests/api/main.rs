@@ -18,3 +18,4 @@ mod replicas;
 mod schema;
 mod search;
 mod subscriptions;
+mod traffic;

@@ -1,0 +1,129 @@
+//! The GraphQL handlers over HTTP: POST with a JSON body, GET with query parameters
+//! (queries only: a mutation over GET is refused with 405), and GraphiQL for a browser.
+//! Requests are checked against the limits and, for POST, against cross-site request
+//! forgery before anything runs.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::{error_response, AppState};
+use crate::auth::Caller;
+use crate::graphql::limits;
+use crate::graphql::loaders_for_request;
+
+/// POST /graphql: a JSON body `{ query, variables, operationName }`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    if state.limits.csrf_protection && !is_json(&headers) {
+        // Forms and text/plain are what a browser sends cross-site without a preflight.
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as `content-type: application/json`",
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!("the body is larger than {} bytes", state.limits.max_body_bytes);
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
+        }
+        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
+    };
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            let message = format!("the body is not a GraphQL request: {error}");
+            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+        }
+    };
+    execute(&state, &headers, request).await
+}
+
+/// GET /graphql: `?query=...&variables=...&operationName=...` runs a query; without a
+/// query it serves GraphiQL.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .title("achievement-graph")
+                .finish(),
+        )
+        .into_response();
+    };
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => request,
+        Err(error) => {
+            let message = format!("the query string is not a GraphQL request: {error}");
+            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+        }
+    };
+    if let Some(kind) = operation_type(&request.query, request.operation_name.as_deref()) {
+        if kind != OperationType::Query {
+            let mut response = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "only queries run over GET: send mutations and subscriptions with POST (or over /graphql/ws)",
+            );
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    execute(&state, &headers, request).await
+}
+
+/// Checks the limits, identifies the caller and runs the request.
+async fn execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+    if let Err(refusal) = limits::check(
+        &request.query,
+        &request.variables,
+        request.operation_name.as_deref(),
+        &state.limits.document,
+        &state.limits.shape,
+    ) {
+        tracing::info!(code = refusal.code, "request refused by a limit");
+        return error_response(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
+    }
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+    let caller = Caller::from_header(&state.tokens, authorization);
+    let request = request.data(loaders_for_request(state.store.clone())).data(caller);
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// Returns whether the request says its body is JSON.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime == "application/graphql-response+json"
+        })
+        .unwrap_or(false)
+}
+
+/// Returns the type of the operation a request would run, when the document parses.
+fn operation_type(query: &str, name: Option<&str>) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(query).ok()?;
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name).map(|o| o.node.ty),
+        // Several operations and no name: the engine refuses it; any mutation among them
+        // is reason enough not to run over GET.
+        (DocumentOperations::Multiple(operations), None) => {
+            Some(if operations.values().any(|o| o.node.ty != OperationType::Query) {
+                OperationType::Mutation
+            } else {
+                OperationType::Query
+            })
+        }
+    }
+}
