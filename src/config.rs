@@ -14,6 +14,9 @@ use crate::graphql::limits::Limits;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Log lines as text or as JSON objects (one per line), on stderr.
+    #[arg(long, env = "AG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     /// Flags of `serve`, the default command.
     #[command(flatten)]
     pub serve: Config,
@@ -43,6 +46,13 @@ pub enum Command {
     },
     /// Prints the GraphQL schema (SDL), as checked in to `schema.graphql`.
     Schema,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Where the state lives.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use achievement_graph::app::shutdown_signal;
-use achievement_graph::config::{Cli, Command};
+use achievement_graph::config::{Cli, Command, LogFormat};
 use achievement_graph::model::dataset::Dataset;
 use achievement_graph::store::Store;
 use achievement_graph::{graphql, App, Error};
@@ -12,14 +12,13 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tantivy=warn,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+    }
     match run(cli).await {
         Ok(code) => code,
         Err(error) => {

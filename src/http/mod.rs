@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 pub use layers::{protect, TrafficLimits};
@@ -55,10 +56,17 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .fallback(not_found)
         .layer(body_limit)
         .with_state(state);
-    layers::protect(routes, &traffic).layer(TraceLayer::new_for_http())
+    layers::protect(routes, &traffic)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 /// Returns a GraphQL-shaped error body.
@@ -66,13 +74,25 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
     (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
 }
 
-/// Answers 200 when the store can be queried and the index searched.
+/// Answers 200 while the process serves (liveness); it touches neither store nor index.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "indexedDocuments": state.index.len() })).into_response(),
+    Json(json!({ "status": "ok", "indexedDocuments": state.index.len(), "generation": state.index.applied() }))
+        .into_response()
+}
+
+/// Answers 200 when the store can be queried and the index searched (readiness).
+async fn readyz(State(state): State<AppState>) -> Response {
+    if let Err(error) = state.store.ping().await {
+        tracing::error!(%error, "readiness: the store is not usable");
+        return error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store is not usable");
+    }
+    let index = state.index.clone();
+    let probe = index.search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await;
+    match probe {
+        Ok(_) => Json(json!({ "status": "ready", "indexedDocuments": state.index.len() })).into_response(),
         Err(error) => {
-            tracing::error!(%error, "health check failed");
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store is not usable")
+            tracing::error!(error = %error.chain(), "readiness: the index is not usable");
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the search index is not usable")
         }
     }
 }

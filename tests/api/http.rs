@@ -65,3 +65,24 @@ async fn a_malformed_id_is_a_bad_user_input_naming_the_argument() {
     assert_eq!(body["errors"][0]["extensions"]["field"], "id");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("not-an-id"));
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_readyz_checks_store_and_index() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let generated = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+    // A caller's own id is kept, so it can follow its request through the logs.
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("x-request-id", "trace-me-42")
+        .json(&json!({ "query": "{ nope }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+    let refused = app.client.get(format!("{}/nowhere", app.address)).send().await.unwrap();
+    assert!(refused.headers().contains_key("x-request-id"));
+}
