@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod search;
 pub mod store;

@@ -129,14 +129,15 @@ impl SchemaShape {
     }
 }
 
-/// Checks one request against the limits; `Err` says which limit and why.
+/// Checks one request against the limits; `Err` says which limit and why. `Ok` carries
+/// the name of the operation that will run, when it has one (for metrics).
 pub fn check(
     query: &str,
     variables: &Variables,
     operation_name: Option<&str>,
     limits: &Limits,
     shape: &SchemaShape,
-) -> Result<(), Refusal> {
+) -> Result<Option<String>, Refusal> {
     if query.len() > limits.max_query_bytes {
         return Err(Refusal::new(
             "QUERY_TOO_LARGE",
@@ -148,8 +149,8 @@ pub fn check(
         return Err(Refusal::new("TOO_MANY_TOKENS", format!("the query has more than {} tokens", limits.max_tokens)));
     }
     // A document that does not parse is left to the GraphQL engine, which reports it.
-    let Ok(document) = parse_query(query) else { return Ok(()) };
-    let Some((root, selection_set)) = operation(&document, operation_name, shape) else { return Ok(()) };
+    let Ok(document) = parse_query(query) else { return Ok(None) };
+    let Some((name, root, selection_set)) = operation(&document, operation_name, shape) else { return Ok(None) };
     let mut measure = Measure {
         document: &document,
         variables,
@@ -179,7 +180,7 @@ pub fn check(
             format!("a field carries {directives} directives; at most {} are allowed", limits.max_directives),
         ));
     }
-    Ok(())
+    Ok(name)
 }
 
 /// Finds the operation to run and its root type.
@@ -187,11 +188,14 @@ fn operation<'d>(
     document: &'d ExecutableDocument,
     name: Option<&str>,
     shape: &SchemaShape,
-) -> Option<(String, &'d SelectionSet)> {
-    let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next()?,
+) -> Option<(Option<String>, String, &'d SelectionSet)> {
+    let (name, operation) = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => (None, operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => (Some(name.to_owned()), operations.get(name)?),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            let (name, operation) = operations.iter().next()?;
+            (Some(name.to_string()), operation)
+        }
         _ => return None,
     };
     let slot = match operation.node.ty {
@@ -199,7 +203,7 @@ fn operation<'d>(
         async_graphql::parser::types::OperationType::Mutation => 1,
         async_graphql::parser::types::OperationType::Subscription => 2,
     };
-    Some((shape.roots[slot].clone(), &operation.node.selection_set.node))
+    Some((name, shape.roots[slot].clone(), &operation.node.selection_set.node))
 }
 
 /// The measures of one selection set, fragments expanded.

@@ -16,12 +16,13 @@ use super::{error_response, AppState};
 use crate::auth::Caller;
 use crate::graphql::limits;
 use crate::graphql::loaders_for_request;
+use crate::metrics;
 
 /// POST /graphql: a JSON body `{ query, variables, operationName }`.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
     if state.limits.csrf_protection && !is_json(&headers) {
         // Forms and text/plain are what a browser sends cross-site without a preflight.
-        return error_response(
+        return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "send the request as `content-type: application/json`",
@@ -31,15 +32,15 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Resul
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let message = format!("the body is larger than {} bytes", state.limits.max_body_bytes);
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
         }
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
+        Err(_) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
     };
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
             let message = format!("the body is not a GraphQL request: {error}");
-            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
     execute(&state, &headers, request).await
@@ -62,12 +63,12 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
         Ok(request) => request,
         Err(error) => {
             let message = format!("the query string is not a GraphQL request: {error}");
-            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
     if let Some(kind) = operation_type(&request.query, request.operation_name.as_deref()) {
         if kind != OperationType::Query {
-            let mut response = error_response(
+            let mut response = refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "METHOD_NOT_ALLOWED",
                 "only queries run over GET: send mutations and subscriptions with POST (or over /graphql/ws)",
@@ -81,20 +82,33 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
 
 /// Checks the limits, identifies the caller and runs the request.
 async fn execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-    if let Err(refusal) = limits::check(
+    let operation = match limits::check(
         &request.query,
         &request.variables,
         request.operation_name.as_deref(),
         &state.limits.document,
         &state.limits.shape,
     ) {
-        tracing::info!(code = refusal.code, "request refused by a limit");
-        return error_response(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
-    }
+        Ok(name) => name,
+        Err(refusal) => {
+            tracing::info!(code = refusal.code, "request refused by a limit");
+            return refuse(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
+        }
+    };
     let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
     let caller = Caller::from_header(&state.tokens, authorization);
     let request = request.data(loaders_for_request(state.store.clone())).data(caller);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let started = std::time::Instant::now();
+    let response = state.schema.execute(request).await;
+    let outcome = if response.is_ok() { "ok" } else { "error" };
+    metrics::get().request(operation.as_deref(), outcome, started.elapsed());
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Answers a refused request, counting it by its code.
+fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
+    metrics::get().rejected(code);
+    error_response(status, code, message)
 }
 
 /// Returns whether the request says its body is JSON.

@@ -45,9 +45,11 @@ pub fn protect(router: Router, limits: &TrafficLimits) -> Router {
 /// Turns what the traffic layers refuse into GraphQL-shaped answers.
 async fn refused(error: BoxError) -> Response {
     if error.is::<tower::load_shed::error::Overloaded>() {
+        crate::metrics::get().rejected("OVERLOADED");
         return error_response(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy: retry shortly");
     }
     if error.is::<tower::timeout::error::Elapsed>() {
+        crate::metrics::get().rejected("TIMEOUT");
         return error_response(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "the request took too long");
     }
     tracing::error!(%error, "request failed in the traffic layers");

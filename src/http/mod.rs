@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(body_limit)
         .with_state(state);
@@ -78,6 +79,12 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
 async fn healthz(State(state): State<AppState>) -> Response {
     Json(json!({ "status": "ok", "indexedDocuments": state.index.len(), "generation": state.index.applied() }))
         .into_response()
+}
+
+/// Serves the metrics in the Prometheus text format.
+async fn metrics() -> Response {
+    let body = crate::metrics::get().encode();
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
 /// Answers 200 when the store can be queried and the index searched (readiness).

@@ -220,6 +220,7 @@ impl SearchIndex {
     /// With `keys`, each listed entry is deleted first (an upsert, idempotent); without,
     /// the whole index is replaced.
     fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
+        let started = std::time::Instant::now();
         let mut writer = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
         match keys {
             Some(keys) => {
@@ -239,6 +240,7 @@ impl SearchIndex {
         commit.set_payload(&serde_json::to_string(&payload).map_err(|error| Error::Internal(error.into()))?);
         commit.commit()?;
         self.reader.reload()?;
+        crate::metrics::get().index_commit(started.elapsed(), self.len(), generation);
         tracing::debug!(documents = docs.len(), generation, full = keys.is_none(), "search index committed");
         Ok(())
     }
@@ -271,9 +273,12 @@ impl SearchIndex {
     /// Runs a search on a blocking thread.
     pub async fn search(self: &Arc<Self>, request: SearchRequest) -> Result<SearchResults, Error> {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.search_blocking(&request))
+        let started = std::time::Instant::now();
+        let results = tokio::task::spawn_blocking(move || this.search_blocking(&request))
             .await
-            .map_err(|error| Error::Internal(error.into()))?
+            .map_err(|error| Error::Internal(error.into()))?;
+        crate::metrics::get().search(started.elapsed());
+        results
     }
 
     fn search_blocking(&self, request: &SearchRequest) -> Result<SearchResults, Error> {

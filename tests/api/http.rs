@@ -86,3 +86,26 @@ async fn every_response_carries_a_request_id_and_readyz_checks_store_and_index()
     let refused = app.client.get(format!("{}/nowhere", app.address)).send().await.unwrap();
     assert!(refused.headers().contains_key("x-request-id"));
 }
+
+#[tokio::test]
+async fn metrics_show_requests_refusals_latency_and_the_index() {
+    let app = spawn_app().await;
+    app.data("query CountriesForMetrics { countries { name } }", json!({})).await;
+    app.data(r#"query SearchForMetrics { search(query: "skiing") { totalCount } }"#, json!({})).await;
+    let deep = format!("{{ {} name {} }}", "countries { ".repeat(11), "}".repeat(11));
+    app.graphql(&deep, json!({})).await;
+    let response = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"achievement_graph_graphql_requests_total{operation="CountriesForMetrics",outcome="ok"}"#,
+        r#"achievement_graph_rejections_total{reason="TOO_DEEP"}"#,
+        "achievement_graph_graphql_duration_seconds_bucket",
+        "achievement_graph_search_duration_seconds_count",
+        "achievement_graph_index_documents",
+        "achievement_graph_index_commit_duration_seconds_count",
+    ] {
+        assert!(text.contains(expected), "`{expected}` is missing from:\n{text}");
+    }
+}
