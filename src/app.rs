@@ -50,6 +50,7 @@ impl App {
             shape: Arc::new(SchemaShape::from_sdl(&graphql::sdl())),
             max_body_bytes: config.limits.max_body_bytes,
             csrf_protection: config.limits.csrf_protection,
+            max_batch: config.limits.max_batch,
             traffic: TrafficLimits {
                 max_concurrent: config.limits.max_concurrent_requests,
                 timeout: Duration::from_millis(config.limits.request_timeout_ms),

@@ -127,6 +127,9 @@ pub struct LimitArgs {
     /// Refuse POST bodies that are not `application/json` (a cross-site form could send them).
     #[arg(long, env = "AG_CSRF_PROTECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub csrf_protection: bool,
+    /// Requests one POST may batch as a JSON array; 0 (the default) refuses batches.
+    #[arg(long, env = "AG_MAX_BATCH", default_value_t = 0)]
+    pub max_batch: usize,
     /// Requests handled at once; more get a quick 503 (`OVERLOADED`) instead of waiting.
     #[arg(long, env = "AG_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
     pub max_concurrent_requests: usize,
@@ -158,6 +161,7 @@ impl Default for LimitArgs {
             max_selections: limits.max_selections,
             max_complexity: limits.max_complexity,
             csrf_protection: true,
+            max_batch: 0,
             max_concurrent_requests: 256,
             request_timeout_ms: 10_000,
             cors_origins: Vec::new(),

@@ -129,28 +129,47 @@ impl SchemaShape {
     }
 }
 
-/// Checks one request against the limits; `Err` says which limit and why. `Ok` carries
-/// the name of the operation that will run, when it has one (for metrics).
+/// What a checked request will run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The operation's name, when it has one (for metrics).
+    pub name: Option<String>,
+    /// Whether it is a mutation (which needs a token).
+    pub mutation: bool,
+}
+
+/// Checks one request against the limits; `Err` says which limit and why.
 pub fn check(
     query: &str,
     variables: &Variables,
     operation_name: Option<&str>,
     limits: &Limits,
     shape: &SchemaShape,
-) -> Result<Option<String>, Refusal> {
+) -> Result<Checked, Refusal> {
     if query.len() > limits.max_query_bytes {
         return Err(Refusal::new(
             "QUERY_TOO_LARGE",
             format!("the query has {} bytes; at most {} are allowed", query.len(), limits.max_query_bytes),
         ));
     }
-    let tokens = count_tokens(query, limits.max_tokens + 1);
-    if tokens > limits.max_tokens {
+    let scan = scan(query, limits.max_tokens + 1);
+    if scan.tokens > limits.max_tokens {
         return Err(Refusal::new("TOO_MANY_TOKENS", format!("the query has more than {} tokens", limits.max_tokens)));
     }
-    // A document that does not parse is left to the GraphQL engine, which reports it.
-    let Ok(document) = parse_query(query) else { return Ok(None) };
-    let Some((name, root, selection_set)) = operation(&document, operation_name, shape) else { return Ok(None) };
+    // Brackets nested deeper than any allowed query needs are refused before the parser,
+    // whose recursion they would otherwise drive.
+    let max_nesting = (limits.max_depth as usize).saturating_mul(2).max(32);
+    if scan.nesting > max_nesting {
+        return Err(Refusal::new(
+            "TOO_DEEP",
+            format!("the query nests brackets {} deep; at most {max_nesting} are allowed", scan.nesting),
+        ));
+    }
+    let document = parse_query(query).map_err(|error| Refusal::new("GRAPHQL_PARSE_FAILED", error.to_string()))?;
+    let Some((name, root, selection_set)) = operation(&document, operation_name, shape) else {
+        return Ok(Checked { name: None, mutation: false });
+    };
+    let mutation = root == shape.roots[1];
     let mut measure = Measure {
         document: &document,
         variables,
@@ -180,7 +199,7 @@ pub fn check(
             format!("a field carries {directives} directives; at most {} are allowed", limits.max_directives),
         ));
     }
-    Ok(name)
+    Ok(Checked { name, mutation })
 }
 
 /// Finds the operation to run and its root type.
@@ -334,12 +353,22 @@ fn max_directives_in_fragments(document: &ExecutableDocument) -> usize {
         .unwrap_or(0)
 }
 
-/// Counts GraphQL tokens (names, numbers, strings, punctuators), stopping at `stop`;
-/// linear in the text and allocation-free, so it can run before the parser.
-pub fn count_tokens(text: &str, stop: usize) -> usize {
+/// What a scan of the raw text finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scan {
+    pub tokens: usize,
+    /// The deepest nesting of `{`, `[` and `(`.
+    pub nesting: usize,
+}
+
+/// Counts GraphQL tokens (names, numbers, strings, punctuators) and bracket nesting,
+/// stopping at `stop` tokens; linear in the text and allocation-free, so it can run
+/// before the parser.
+pub fn scan(text: &str, stop: usize) -> Scan {
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut count = 0;
+    let (mut depth, mut nesting) = (0usize, 0usize);
     while i < bytes.len() && count < stop {
         match bytes[i] {
             b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
@@ -377,13 +406,26 @@ pub fn count_tokens(text: &str, stop: usize) -> usize {
                     i += 1;
                 }
             }
-            _ => {
+            c => {
+                match c {
+                    b'{' | b'[' | b'(' => {
+                        depth += 1;
+                        nesting = nesting.max(depth);
+                    }
+                    b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
                 count += 1;
                 i += 1;
             }
         }
     }
-    count
+    Scan { tokens: count, nesting }
+}
+
+/// Counts GraphQL tokens, stopping at `stop`.
+pub fn count_tokens(text: &str, stop: usize) -> usize {
+    scan(text, stop).tokens
 }
 
 #[cfg(test)]
@@ -440,6 +482,15 @@ mod tests {
         let deep =
             r#"{ events(first: 100) { nodes { achievements { events { achievements { events { name } } } } } } }"#;
         assert_eq!(refusal(deep), Some("TOO_COMPLEX"));
+    }
+
+    #[test]
+    fn unparsable_and_bracket_bombs_are_refused_before_the_parser() {
+        assert_eq!(refusal("{ countries { name }"), Some("GRAPHQL_PARSE_FAILED"));
+        let brackets =
+            format!("{{ search(query: \"x\", types: {}{}) {{ totalCount }} }}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(refusal(&brackets), Some("TOO_DEEP"));
+        assert_eq!(refusal(&format!("{}{}", "{".repeat(500), "}".repeat(500))), Some("TOO_DEEP"));
     }
 
     #[test]

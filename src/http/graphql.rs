@@ -36,6 +36,10 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Resul
         }
         Err(_) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
     };
+    // A JSON array is a batch: refused unless batching is configured, and capped.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return batch(&state, &headers, &body).await;
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
@@ -43,7 +47,43 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Resul
             return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
-    execute(&state, &headers, request).await
+    match run(&state, &headers, request).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Err(refused) => refused,
+    }
+}
+
+/// Runs a batch of requests, each checked like a single one; the answer is an array.
+async fn batch(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+    let max = state.limits.max_batch;
+    if max == 0 {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BATCHING_DISABLED",
+            "batched requests are not accepted: send one request per POST",
+        );
+    }
+    let requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
+        Ok(requests) => requests,
+        Err(error) => {
+            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the body is not a GraphQL batch: {error}"))
+        }
+    };
+    if requests.is_empty() || requests.len() > max {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BATCH_TOO_LARGE",
+            &format!("a batch holds 1 to {max} requests, not {}", requests.len()),
+        );
+    }
+    let mut answers = Vec::with_capacity(requests.len());
+    for request in requests {
+        match run(state, headers, request).await {
+            Ok(response) => answers.push(serde_json::to_value(&response).unwrap_or_default()),
+            Err(refused) => return refused,
+        }
+    }
+    axum::Json(answers).into_response()
 }
 
 /// GET /graphql: `?query=...&variables=...&operationName=...` runs a query; without a
@@ -77,32 +117,62 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
             return response;
         }
     }
-    execute(&state, &headers, request).await
+    match run(&state, &headers, request).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Err(refused) => refused,
+    }
 }
 
 /// Checks the limits, identifies the caller and runs the request.
-async fn execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-    let operation = match limits::check(
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Result<async_graphql::Response, Response> {
+    if request.query.trim().is_empty() {
+        return Err(refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no `query`"));
+    }
+    let checked = match limits::check(
         &request.query,
         &request.variables,
         request.operation_name.as_deref(),
         &state.limits.document,
         &state.limits.shape,
     ) {
-        Ok(name) => name,
+        Ok(checked) => checked,
         Err(refusal) => {
             tracing::info!(code = refusal.code, "request refused by a limit");
-            return refuse(StatusCode::BAD_REQUEST, refusal.code, &refusal.message);
+            return Err(refuse(StatusCode::BAD_REQUEST, refusal.code, &refusal.message));
         }
     };
     let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
     let caller = Caller::from_header(&state.tokens, authorization);
+    // A mutation without a valid token is refused as a whole, before any of its
+    // arguments is looked at.
+    if checked.mutation {
+        if let Err(error) = caller.writer() {
+            let mut response = refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &error.to_string());
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return Err(response);
+        }
+    }
+    let operation = checked.name;
     let request = request.data(loaders_for_request(state.store.clone())).data(caller);
     let started = std::time::Instant::now();
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
     let outcome = if response.is_ok() { "ok" } else { "error" };
     metrics::get().request(operation.as_deref(), outcome, started.elapsed());
-    GraphQLResponse::from(response).into_response()
+    // The engine's own refusals (unknown fields, wrong variable types...) carry no code:
+    // nothing ran, so they are validation failures.
+    if response.data == async_graphql::Value::Null {
+        for error in &mut response.errors {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
+            }
+        }
+    }
+    Ok(response)
 }
 
 /// Answers a refused request, counting it by its code.

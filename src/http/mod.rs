@@ -45,6 +45,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Refuse POST bodies that are not JSON (what a cross-site form could send).
     pub csrf_protection: bool,
+    /// Requests one batch may hold; 0 turns batching off.
+    pub max_batch: usize,
     pub traffic: TrafficLimits,
 }
 

@@ -7,6 +7,7 @@ mod crash;
 mod dataset;
 mod graph;
 mod helpers;
+mod hostile;
 mod http;
 mod index;
 mod limits;
