@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::graphql;
 use crate::graphql::limits::SchemaShape;
-use crate::http::{router, AppState, Limits, TrafficLimits, WsLimits};
+use crate::http::{router, serve, AppState, Limits, TrafficLimits, WsLimits};
 use crate::model::dataset::Dataset;
 use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
@@ -55,6 +55,7 @@ impl App {
                 max_concurrent: config.limits.max_concurrent_requests,
                 timeout: Duration::from_millis(config.limits.request_timeout_ms),
                 cors_origins: config.limits.cors_origins.clone(),
+                header_read_timeout: Duration::from_millis(config.limits.header_read_timeout_ms),
             },
         };
         let ws_limits = WsLimits {
@@ -84,14 +85,12 @@ impl App {
         let addr = self.local_addr();
         let follower = spawn_follower(self.state.index.clone(), self.state.store.with_own_counter(), self.poll);
         tracing::info!(%addr, "listening");
-        let served = axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|error| Error::Internal(error.into()));
+        let header_read_timeout = self.state.limits.traffic.header_read_timeout;
+        serve(self.listener, router(self.state), header_read_timeout, shutdown).await;
         // The indexer owns the index writer: stop it so the index is released.
         follower.stop().await;
         tracing::info!("stopped");
-        served
+        Ok(())
     }
 }
 

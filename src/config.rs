@@ -136,6 +136,9 @@ pub struct LimitArgs {
     /// How long a request may take before it is answered with 503 (`TIMEOUT`), in milliseconds.
     #[arg(long, env = "AG_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
+    /// How long a client may take to send a request's head (line and headers), in milliseconds.
+    #[arg(long, env = "AG_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
     /// Origins allowed to call from a browser, comma-separated (`https://example.org`); none by default.
     #[arg(long, env = "AG_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
@@ -164,6 +167,7 @@ impl Default for LimitArgs {
             max_batch: 0,
             max_concurrent_requests: 256,
             request_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
             cors_origins: Vec::new(),
             introspection: true,
             suggestions: true,

@@ -24,6 +24,8 @@ pub struct TrafficLimits {
     pub timeout: Duration,
     /// Origins allowed to call from a browser (exact `scheme://host[:port]`).
     pub cors_origins: Vec<String>,
+    /// How long a client may take to send a request's head.
+    pub header_read_timeout: Duration,
 }
 
 /// Wraps `router` in the protective layers.

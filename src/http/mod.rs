@@ -3,6 +3,7 @@
 
 mod graphql;
 mod layers;
+mod serve;
 mod ws;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use layers::{protect, TrafficLimits};
+pub use serve::serve;
 pub use ws::WsLimits;
 
 use crate::auth::Tokens;

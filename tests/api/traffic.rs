@@ -131,7 +131,12 @@ async fn a_request_that_takes_too_long_is_answered_with_503() {
 #[tokio::test]
 async fn a_panicking_handler_fails_only_its_own_request() {
     use achievement_graph::http::{protect, TrafficLimits};
-    let limits = TrafficLimits { max_concurrent: 8, timeout: Duration::from_secs(5), cors_origins: Vec::new() };
+    let limits = TrafficLimits {
+        max_concurrent: 8,
+        timeout: Duration::from_secs(5),
+        cors_origins: Vec::new(),
+        header_read_timeout: Duration::from_secs(5),
+    };
     let router = axum::Router::new()
         .route("/panic", axum::routing::get(|| async { panic!("boom") as &str }))
         .route("/fine", axum::routing::get(|| async { "fine" }));
@@ -147,4 +152,19 @@ async fn a_panicking_handler_fails_only_its_own_request() {
     assert_eq!(body["errors"][0]["message"], "internal server error", "no panic text leaks");
     let response = client.get(format!("http://{address}/fine")).send().await.unwrap();
     assert_eq!(response.text().await.unwrap(), "fine");
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_cut_off() {
+    let storage = Storage::fresh().await;
+    let app = start_with(storage, |config| config.limits.header_read_timeout_ms = 300).await;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(b"POST /graphql HTTP/1.1\r\nhost: x\r\n").await.unwrap();
+    // No more header lines: the server must close (after answering 408 or not at all).
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection was not closed");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
