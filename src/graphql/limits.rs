@@ -506,3 +506,62 @@ mod tests {
         assert_eq!(count_tokens(r#""""block "quoted" text""" 1.5e3"#, 100), 2);
     }
 }
+
+/// The same inputs as the fuzz target (`fuzz/fuzz_targets/request.rs`), run on stable in
+/// every test run: random bytes and mutations of real queries must never panic.
+#[cfg(test)]
+mod fuzz_smoke {
+    use super::*;
+
+    #[test]
+    fn random_and_mutated_inputs_never_panic() {
+        let shape = SchemaShape::from_sdl(&crate::graphql::sdl());
+        let seeds = [
+            r#"{"query": "{ events(first: 5) { nodes { name city { name } } } }"}"#,
+            r#"{"query": "query($n: Int) { search(query: \"ski*\", first: $n) { totalCount } }", "variables": {"n": 3}}"#,
+            r#"{"query": "{ countries { ...f } } fragment f on Country { name cities { name } }"}"#,
+            "{ a: countries { name @skip(if: true) } b: documents { title } }",
+            "\"skiing festival\" -film type:event city:changchun sculpt* (a OR b)",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..20_000 {
+            let seed = seeds[round % seeds.len()].as_bytes();
+            let mut bytes = seed.to_vec();
+            for _ in 0..(next() % 8) {
+                let at = (next() as usize) % (bytes.len() + 1);
+                match next() % 4 {
+                    0 if at < bytes.len() => bytes[at] = next() as u8,
+                    1 => bytes.insert(at, b"{}[]()\"\\.:@$!#,"[(next() % 15) as usize]),
+                    2 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ => {
+                        let (from, to) = (at.min(bytes.len()), (at + (next() % 16) as usize).min(bytes.len()));
+                        let piece = bytes[from..to].to_vec();
+                        bytes
+                            .splice(at..at, piece.iter().cycle().take(piece.len() * ((next() % 50) as usize)).copied());
+                    }
+                }
+            }
+            if let Ok(request) = serde_json::from_slice::<async_graphql::Request>(&bytes) {
+                let _ = check(
+                    &request.query,
+                    &request.variables,
+                    request.operation_name.as_deref(),
+                    &Limits::default(),
+                    &shape,
+                );
+            }
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                let _ = check(text, &Variables::default(), None, &Limits::default(), &shape);
+                let _ = crate::search::parse_query(text);
+            }
+        }
+    }
+}

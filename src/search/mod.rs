@@ -25,7 +25,7 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Tant
 pub use fields::SCHEMA_VERSION;
 pub use highlight::Highlight;
 pub use indexer::{spawn_follower, ChangeEvent, Follower};
-pub use query::{MAX_CLAUSES, MAX_QUERY_CHARS};
+pub use query::{parse as parse_query, MAX_CLAUSES, MAX_QUERY_CHARS};
 
 use crate::error::Error;
 use crate::store::Store;
