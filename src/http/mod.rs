@@ -57,11 +57,11 @@ pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes);
     let traffic = state.limits.traffic.clone();
     let routes = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/graphql/ws", get(ws::upgrade))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/graphql", get(graphql::get).post(graphql::post).fallback(method_not_allowed))
+        .route("/graphql/ws", get(ws::upgrade).fallback(method_not_allowed))
+        .route("/healthz", get(healthz).fallback(method_not_allowed))
+        .route("/readyz", get(readyz).fallback(method_not_allowed))
+        .route("/metrics", get(metrics).fallback(method_not_allowed))
         .fallback(not_found)
         .layer(body_limit)
         .with_state(state);
@@ -106,6 +106,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the search index is not usable")
         }
     }
+}
+
+async fn method_not_allowed() -> Response {
+    crate::metrics::get().rejected("METHOD_NOT_ALLOWED");
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "this route answers GET (and POST for /graphql)",
+    )
 }
 
 async fn not_found() -> Response {

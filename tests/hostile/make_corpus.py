@@ -186,6 +186,10 @@ get("query with variables over get", {"query": "query($s: String!) { city(slug: 
 get("bad variables over get", {"query": "{ countries { name } }", "variables": "{not json"}, 400, "BAD_REQUEST")
 get("deep query over get", {"query": "{ " + "countries { " * 12 + "name" + " }" * 12 + " }"}, 400, "TOO_DEEP")
 
+for method in ["PUT", "DELETE", "PATCH"]:
+    cases.append({"name": f"{method} on /graphql", "method": method, "content_type": "application/json",
+                  "body": json.dumps({"query": "{ countries { name } }"}), "status": 405, "code": "METHOD_NOT_ALLOWED"})
+
 # 12. What a cross-site form can send.
 for content_type in ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", "text/html",
                      "application/xml", "", "application/graphql", "text/plain; charset=utf-8", "application/jsonx",
