@@ -108,7 +108,12 @@ def main():
         while any(thread.is_alive() for thread in threads):
             peak = max(peak, rss_kib(server.pid))
             time.sleep(0.1)
+        peak = max(peak, rss_kib(server.pid))
         after = rss_kib(server.pid)
+        metrics = urllib.request.urlopen(f"{address}/metrics", timeout=10).read().decode()
+        value = lambda name: sum(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(name))
+        server_mean = value("achievement_graph_graphql_duration_seconds_sum") / max(1, value("achievement_graph_graphql_duration_seconds_count"))
+        shed_counted = value('achievement_graph_rejections_total{reason="OVERLOADED"}')
         recovery_started = time.perf_counter()
         status, _, _ = request(address, "film")
         recovery = (time.perf_counter() - recovery_started) * 1000
@@ -121,6 +126,8 @@ def main():
         print(f"requests: {len(results)}, answered 200: {len(accepted)}, shed 503 OVERLOADED: {len(shed)}, other: {len(other)}")
         if accepted:
             print(f"accepted latency: median {statistics.median(accepted):.1f} ms, p99 {p(0.99):.1f} ms, max {accepted[-1]:.1f} ms")
+        print(f"server side (from /metrics): mean time to answer an accepted request {server_mean * 1000:.1f} ms, "
+              f"OVERLOADED counted {shed_counted:.0f}")
         print(f"memory (RSS): before {before / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB, after {after / 1024:.1f} MiB")
         print(f"first request after the load: status {status} in {recovery:.1f} ms")
         if other:
