@@ -39,6 +39,18 @@ pub enum Command {
         #[command(flatten)]
         storage: Storage,
     },
+    /// Writes a synthetic dataset of about N entities (valid for `check` and `import`).
+    Generate {
+        /// How many entities.
+        #[arg(long, default_value_t = 10_000)]
+        entities: usize,
+        /// The same seed gives the same dataset.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write it (standard output when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Prints the stored graph as a dataset file (JSON) on standard output.
     Export {
         #[command(flatten)]

@@ -80,6 +80,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 None => println!("imported {}: the store already holds exactly this graph", file.display()),
             }
         }
+        Command::Generate { entities, seed, out } => {
+            let dataset = achievement_graph::model::generate::generate(entities, seed);
+            let json = serde_json::to_string(&dataset).map_err(|error| Error::Internal(error.into()))?;
+            match out {
+                Some(path) => std::fs::write(&path, json)
+                    .map_err(|error| Error::InvalidInput(format!("cannot write {}: {error}", path.display())))?,
+                None => println!("{json}"),
+            }
+        }
         Command::Export { storage } => {
             let store = Store::connect(&storage.database_url).await?;
             let dataset = store.export().await?;

@@ -5,6 +5,7 @@
 
 pub mod dataset;
 pub mod edit;
+pub mod generate;
 pub mod number;
 pub mod validate;
 
