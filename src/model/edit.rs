@@ -123,19 +123,6 @@ impl Dataset {
         self.find(target).is_some()
     }
 
-    /// Returns the span `start..end` of a document with its excerpt read from the text
-    /// (empty when the document or the range does not exist; validation says which).
-    pub fn span(&self, document: &str, start: i64, end: i64) -> SpanRecord {
-        let excerpt = self
-            .documents
-            .iter()
-            .find(|d| d.id == document)
-            .and_then(|d| char_slice(&d.text, start, end))
-            .unwrap_or_default()
-            .to_owned();
-        SpanRecord { document: document.to_owned(), start, end, excerpt }
-    }
-
     /// Returns every entity's state as JSON; a city's state includes its friendships.
     pub fn snapshots(&self) -> BTreeMap<EntityRef, Value> {
         let mut friends: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
@@ -335,6 +322,18 @@ impl RecordRef<'_> {
         };
         value.unwrap_or(Value::Null)
     }
+}
+
+/// Returns the span `start..end` of one of `documents`, its excerpt read from the text
+/// (empty when the document or the range does not exist; validation says which).
+pub fn span_in(documents: &[DocumentRecord], document: &str, start: i64, end: i64) -> SpanRecord {
+    let excerpt = documents
+        .iter()
+        .find(|d| d.id == document)
+        .and_then(|d| char_slice(&d.text, start, end))
+        .unwrap_or_default()
+        .to_owned();
+    SpanRecord { document: document.to_owned(), start, end, excerpt }
 }
 
 /// Returns every entity that differs between `before` and `after`, kinds in parent-first

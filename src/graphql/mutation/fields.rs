@@ -249,7 +249,7 @@ impl MutationRoot {
         let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
         write(ctx, "linkCities", Some((&city, None)), |data| {
             friendship_check(data, &city, &friend)?;
-            let source = source.as_ref().map(|s| s.record(data, "source")).transpose()?;
+            let source = source.as_ref().map(|s| s.record(&data.documents, "source")).transpose()?;
             match data.friendships.iter_mut().find(|f| is_pair(f, &city.id, &friend.id)) {
                 // Linking again with a source updates the friendship's source.
                 Some(existing) if source.is_some() => existing.source = source,
@@ -295,7 +295,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<Organization> {
         let (slug, name) = (input.slug.clone(), input.name.clone());
         create(ctx, "createOrganization", EntityKind::Organization, slug, (&name, "input.name"), |data, slug| {
-            let record = input.record(slug, data)?;
+            let record = input.record(slug, &data.documents)?;
             data.organizations.push(record);
             Ok(())
         })
@@ -310,8 +310,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Organization> {
         update(ctx, "updateOrganization", &id, NodeType::Organization, expected_version, |data, entity| {
-            let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.organizations, entity, |r| &r.id)?, &snapshot)
+            patch.apply(record_mut(&mut data.organizations, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -330,7 +329,7 @@ impl MutationRoot {
     async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<Event> {
         let (slug, name) = (input.slug.clone(), input.name.clone());
         create(ctx, "createEvent", EntityKind::Event, slug, (&name, "input.name"), |data, slug| {
-            let record = input.record(slug, data)?;
+            let record = input.record(slug, &data.documents)?;
             data.events.push(record);
             Ok(())
         })
@@ -345,8 +344,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Event> {
         update(ctx, "updateEvent", &id, NodeType::Event, expected_version, |data, entity| {
-            let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.events, entity, |r| &r.id)?, &snapshot)
+            patch.apply(record_mut(&mut data.events, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -369,7 +367,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<AchievementList> {
         let (slug, name) = (input.slug.clone(), input.title.clone());
         create(ctx, "createAchievementList", EntityKind::List, slug, (&name, "input.title"), |data, slug| {
-            let record = input.record(slug, data)?;
+            let record = input.record(slug, &data.documents)?;
             data.lists.push(record);
             Ok(())
         })
@@ -384,8 +382,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<AchievementList> {
         update(ctx, "updateAchievementList", &id, NodeType::AchievementList, expected_version, |data, entity| {
-            let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.lists, entity, |r| &r.id)?, &snapshot)
+            patch.apply(record_mut(&mut data.lists, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -408,7 +405,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<Achievement> {
         let (slug, name) = (input.slug.clone(), input.title.clone());
         create(ctx, "createAchievement", EntityKind::Achievement, slug, (&name, "input.title"), |data, slug| {
-            let record = input.record(slug, data)?;
+            let record = input.record(slug, &data.documents)?;
             data.achievements.push(record);
             Ok(())
         })
@@ -424,8 +421,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Achievement> {
         update(ctx, "updateAchievement", &id, NodeType::Achievement, expected_version, |data, entity| {
-            let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.achievements, entity, |r| &r.id)?, &snapshot)
+            patch.apply(record_mut(&mut data.achievements, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -490,7 +486,7 @@ impl MutationRoot {
     async fn create_statistic(&self, ctx: &Context<'_>, input: StatisticInput) -> async_graphql::Result<Statistic> {
         let (slug, name) = (input.slug.clone(), input.label.clone());
         create(ctx, "createStatistic", EntityKind::Statistic, slug, (&name, "input.label"), |data, slug| {
-            let record = input.record(slug, data)?;
+            let record = input.record(slug, &data.documents)?;
             data.statistics.push(record);
             Ok(())
         })
@@ -505,8 +501,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Statistic> {
         update(ctx, "updateStatistic", &id, NodeType::Statistic, expected_version, |data, entity| {
-            let snapshot = data.clone();
-            patch.apply(record_mut(&mut data.statistics, entity, |r| &r.id)?, &snapshot)
+            patch.apply(record_mut(&mut data.statistics, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }

@@ -8,9 +8,10 @@ use super::super::ids::{decode, decode_as, NodeType};
 use super::super::types::{AchievementCategory, OrganizationKind, StatisticQualifier};
 use crate::error::Error;
 use crate::model::dataset::{
-    AchievementRecord, CityRecord, CountryRecord, Dataset, DocumentRecord, EventRecord, ListRecord, OrganizationRecord,
+    AchievementRecord, CityRecord, CountryRecord, DocumentRecord, EventRecord, ListRecord, OrganizationRecord,
     SpanRecord, StatisticRecord, SubjectRecord,
 };
+use crate::model::edit::span_in;
 use crate::model::{Date, SubjectType};
 
 /// A span of a document's text, in chars, start inclusive, end exclusive.
@@ -22,15 +23,19 @@ pub struct SourceSpanInput {
 }
 
 impl SourceSpanInput {
-    /// Returns the span with its excerpt read from the document; validation checks it.
-    pub fn record(&self, data: &Dataset, field: &str) -> Result<SpanRecord, Error> {
+    /// Returns the span with its excerpt read from its document; validation checks it.
+    pub fn record(&self, documents: &[DocumentRecord], field: &str) -> Result<SpanRecord, Error> {
         let document = decode_as(&self.document_id, NodeType::Document, &format!("{field}.documentId"))?;
-        Ok(data.span(&document, i64::from(self.start), i64::from(self.end)))
+        Ok(span_in(documents, &document, i64::from(self.start), i64::from(self.end)))
     }
 }
 
-fn span(value: Option<&SourceSpanInput>, data: &Dataset, field: &str) -> Result<Option<SpanRecord>, Error> {
-    value.map(|s| s.record(data, field)).transpose()
+fn span(
+    value: Option<&SourceSpanInput>,
+    documents: &[DocumentRecord],
+    field: &str,
+) -> Result<Option<SpanRecord>, Error> {
+    value.map(|s| s.record(documents, field)).transpose()
 }
 
 /// Decodes a list of IDs of one type; `field` names the list.
@@ -197,7 +202,7 @@ pub struct OrganizationPatch {
 }
 
 impl OrganizationInput {
-    pub fn record(self, id: String, data: &Dataset) -> Result<OrganizationRecord, Error> {
+    pub fn record(self, id: String, documents: &[DocumentRecord]) -> Result<OrganizationRecord, Error> {
         Ok(OrganizationRecord {
             id,
             name: self.name,
@@ -205,19 +210,19 @@ impl OrganizationInput {
             country: opt_slug(self.country_id.as_ref(), NodeType::Country, "input.countryId")?,
             city: opt_slug(self.city_id.as_ref(), NodeType::City, "input.cityId")?,
             founded_on: self.founded_on,
-            source: span(self.source.as_ref(), data, "input.source")?,
+            source: span(self.source.as_ref(), documents, "input.source")?,
         })
     }
 }
 
 impl OrganizationPatch {
-    pub fn apply(self, record: &mut OrganizationRecord, data: &Dataset) -> Result<(), Error> {
+    pub fn apply(self, record: &mut OrganizationRecord, documents: &[DocumentRecord]) -> Result<(), Error> {
         set(&mut record.name, self.name);
         set(&mut record.kind, self.kind.map(Into::into));
         patch_opt(&mut record.country, self.country_id, |id| decode_as(&id, NodeType::Country, "patch.countryId"))?;
         patch_opt(&mut record.city, self.city_id, |id| decode_as(&id, NodeType::City, "patch.cityId"))?;
         patch_opt(&mut record.founded_on, self.founded_on, Ok)?;
-        patch_opt(&mut record.source, self.source, |s| s.record(data, "patch.source"))
+        patch_opt(&mut record.source, self.source, |s| s.record(documents, "patch.source"))
     }
 }
 
@@ -244,7 +249,7 @@ pub struct EventPatch {
 }
 
 impl EventInput {
-    pub fn record(self, id: String, data: &Dataset) -> Result<EventRecord, Error> {
+    pub fn record(self, id: String, documents: &[DocumentRecord]) -> Result<EventRecord, Error> {
         Ok(EventRecord {
             id,
             name: self.name,
@@ -252,13 +257,13 @@ impl EventInput {
             end_date: self.end_date,
             city: opt_slug(self.city_id.as_ref(), NodeType::City, "input.cityId")?,
             organizers: slugs(&self.organizer_ids.unwrap_or_default(), NodeType::Organization, "input.organizerIds")?,
-            source: span(self.source.as_ref(), data, "input.source")?,
+            source: span(self.source.as_ref(), documents, "input.source")?,
         })
     }
 }
 
 impl EventPatch {
-    pub fn apply(self, record: &mut EventRecord, data: &Dataset) -> Result<(), Error> {
+    pub fn apply(self, record: &mut EventRecord, documents: &[DocumentRecord]) -> Result<(), Error> {
         set(&mut record.name, self.name);
         patch_opt(&mut record.start_date, self.start_date, Ok)?;
         patch_opt(&mut record.end_date, self.end_date, Ok)?;
@@ -266,7 +271,7 @@ impl EventPatch {
         if let Some(ids) = self.organizer_ids {
             record.organizers = slugs(&ids, NodeType::Organization, "patch.organizerIds")?;
         }
-        patch_opt(&mut record.source, self.source, |s| s.record(data, "patch.source"))
+        patch_opt(&mut record.source, self.source, |s| s.record(documents, "patch.source"))
     }
 }
 
@@ -293,7 +298,7 @@ pub struct AchievementListPatch {
 }
 
 impl AchievementListInput {
-    pub fn record(self, id: String, data: &Dataset) -> Result<ListRecord, Error> {
+    pub fn record(self, id: String, documents: &[DocumentRecord]) -> Result<ListRecord, Error> {
         Ok(ListRecord {
             id,
             title: self.title,
@@ -301,13 +306,13 @@ impl AchievementListInput {
             announced_on: self.announced_on,
             organizers: slugs(&self.organizer_ids.unwrap_or_default(), NodeType::Organization, "input.organizerIds")?,
             stages: self.stages.unwrap_or_default(),
-            source: self.source.record(data, "input.source")?,
+            source: self.source.record(documents, "input.source")?,
         })
     }
 }
 
 impl AchievementListPatch {
-    pub fn apply(self, record: &mut ListRecord, data: &Dataset) -> Result<(), Error> {
+    pub fn apply(self, record: &mut ListRecord, documents: &[DocumentRecord]) -> Result<(), Error> {
         set(&mut record.title, self.title);
         set(&mut record.city, opt_slug(self.city_id.as_ref(), NodeType::City, "patch.cityId")?);
         patch_opt(&mut record.announced_on, self.announced_on, Ok)?;
@@ -315,7 +320,7 @@ impl AchievementListPatch {
             record.organizers = slugs(&ids, NodeType::Organization, "patch.organizerIds")?;
         }
         set(&mut record.stages, self.stages);
-        set(&mut record.source, span(self.source.as_ref(), data, "patch.source")?);
+        set(&mut record.source, span(self.source.as_ref(), documents, "patch.source")?);
         Ok(())
     }
 }
@@ -351,7 +356,7 @@ pub struct AchievementPatch {
 }
 
 impl AchievementInput {
-    pub fn record(self, id: String, data: &Dataset) -> Result<AchievementRecord, Error> {
+    pub fn record(self, id: String, documents: &[DocumentRecord]) -> Result<AchievementRecord, Error> {
         Ok(AchievementRecord {
             id,
             list: decode_as(&self.list_id, NodeType::AchievementList, "input.listId")?,
@@ -366,18 +371,18 @@ impl AchievementInput {
                 "input.organizationIds",
             )?,
             events: slugs(&self.event_ids.unwrap_or_default(), NodeType::Event, "input.eventIds")?,
-            source: self.source.record(data, "input.source")?,
+            source: self.source.record(documents, "input.source")?,
         })
     }
 }
 
 impl AchievementPatch {
-    pub fn apply(self, record: &mut AchievementRecord, data: &Dataset) -> Result<(), Error> {
+    pub fn apply(self, record: &mut AchievementRecord, documents: &[DocumentRecord]) -> Result<(), Error> {
         set(&mut record.rank, self.rank.map(i64::from));
         set(&mut record.title, self.title);
         set(&mut record.category, self.category.map(Into::into));
         set(&mut record.summary, self.summary);
-        set(&mut record.source, span(self.source.as_ref(), data, "patch.source")?);
+        set(&mut record.source, span(self.source.as_ref(), documents, "patch.source")?);
         set(&mut record.list, opt_slug(self.list_id.as_ref(), NodeType::AchievementList, "patch.listId")?);
         if let Some(ids) = self.city_ids {
             record.cities = slugs(&ids, NodeType::City, "patch.cityIds")?;
@@ -419,7 +424,7 @@ pub struct StatisticPatch {
 }
 
 impl StatisticInput {
-    pub fn record(self, id: String, data: &Dataset) -> Result<StatisticRecord, Error> {
+    pub fn record(self, id: String, documents: &[DocumentRecord]) -> Result<StatisticRecord, Error> {
         Ok(StatisticRecord {
             id,
             label: self.label,
@@ -428,13 +433,13 @@ impl StatisticInput {
             qualifier: self.qualifier.into(),
             period: self.period,
             subject: subject(&self.subject_id, "input.subjectId")?,
-            source: self.source.record(data, "input.source")?,
+            source: self.source.record(documents, "input.source")?,
         })
     }
 }
 
 impl StatisticPatch {
-    pub fn apply(self, record: &mut StatisticRecord, data: &Dataset) -> Result<(), Error> {
+    pub fn apply(self, record: &mut StatisticRecord, documents: &[DocumentRecord]) -> Result<(), Error> {
         if let Some(id) = &self.subject_id {
             record.subject = subject(id, "patch.subjectId")?;
         }
@@ -443,7 +448,7 @@ impl StatisticPatch {
         set(&mut record.unit, self.unit);
         set(&mut record.qualifier, self.qualifier.map(Into::into));
         patch_opt(&mut record.period, self.period, Ok)?;
-        set(&mut record.source, span(self.source.as_ref(), data, "patch.source")?);
+        set(&mut record.source, span(self.source.as_ref(), documents, "patch.source")?);
         Ok(())
     }
 }
