@@ -11,7 +11,8 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, TypeKind, TypeSystemDefinition,
+    BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, TypeKind,
+    TypeSystemDefinition,
 };
 use async_graphql::parser::{parse_query, parse_schema};
 use async_graphql::{Name, Value, Variables};
@@ -136,6 +137,9 @@ pub struct Checked {
     pub name: Option<String>,
     /// Whether it is a mutation (which needs a token).
     pub mutation: bool,
+    /// Whether it may change something or stream: the operation to run is a mutation or
+    /// a subscription or, when several are given and none is chosen, any of them is.
+    pub writes: bool,
 }
 
 /// Checks one request against the limits; `Err` says which limit and why.
@@ -167,9 +171,11 @@ pub fn check(
     }
     let document = parse_query(query).map_err(|error| Refusal::new("GRAPHQL_PARSE_FAILED", error.to_string()))?;
     let Some((name, root, selection_set)) = operation(&document, operation_name, shape) else {
-        return Ok(Checked { name: None, mutation: false });
+        let writes = document.operations.iter().any(|(_, operation)| operation.node.ty != OperationType::Query);
+        return Ok(Checked { name: None, mutation: false, writes });
     };
     let mutation = root == shape.roots[1];
+    let writes = root != shape.roots[0];
     let mut measure = Measure {
         document: &document,
         variables,
@@ -199,7 +205,7 @@ pub fn check(
             format!("a field carries {directives} directives; at most {} are allowed", limits.max_directives),
         ));
     }
-    Ok(Checked { name, mutation })
+    Ok(Checked { name, mutation, writes })
 }
 
 /// Finds the operation to run and its root type.
@@ -218,9 +224,9 @@ fn operation<'d>(
         _ => return None,
     };
     let slot = match operation.node.ty {
-        async_graphql::parser::types::OperationType::Query => 0,
-        async_graphql::parser::types::OperationType::Mutation => 1,
-        async_graphql::parser::types::OperationType::Subscription => 2,
+        OperationType::Query => 0,
+        OperationType::Mutation => 1,
+        OperationType::Subscription => 2,
     };
     Some((name, shape.roots[slot].clone(), &operation.node.selection_set.node))
 }

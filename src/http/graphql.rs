@@ -4,7 +4,6 @@
 //! forgery before anything runs.
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -47,7 +46,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Resul
             return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
-    match run(&state, &headers, request).await {
+    match run(&state, &headers, request, Method::Post).await {
         Ok(response) => GraphQLResponse::from(response).into_response(),
         Err(refused) => refused,
     }
@@ -78,7 +77,7 @@ async fn batch(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
     }
     let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
-        match run(state, headers, request).await {
+        match run(state, headers, request, Method::Post).await {
             Ok(response) => answers.push(serde_json::to_value(&response).unwrap_or_default()),
             Err(refused) => return refused,
         }
@@ -106,21 +105,17 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
             return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
-    if let Some(kind) = operation_type(&request.query, request.operation_name.as_deref()) {
-        if kind != OperationType::Query {
-            let mut response = refuse(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "only queries run over GET: send mutations and subscriptions with POST (or over /graphql/ws)",
-            );
-            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return response;
-        }
-    }
-    match run(&state, &headers, request).await {
+    match run(&state, &headers, request, Method::Get).await {
         Ok(response) => GraphQLResponse::from(response).into_response(),
         Err(refused) => refused,
     }
+}
+
+/// How a request arrived: over GET only queries run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
 }
 
 /// Checks the limits, identifies the caller and runs the request.
@@ -128,6 +123,7 @@ async fn run(
     state: &AppState,
     headers: &HeaderMap,
     request: async_graphql::Request,
+    method: Method,
 ) -> Result<async_graphql::Response, Response> {
     if request.query.trim().is_empty() {
         return Err(refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no `query`"));
@@ -145,6 +141,15 @@ async fn run(
             return Err(refuse(StatusCode::BAD_REQUEST, refusal.code, &refusal.message));
         }
     };
+    if method == Method::Get && checked.writes {
+        let mut response = refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "only queries run over GET: send mutations and subscriptions with POST (or over /graphql/ws)",
+        );
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Err(response);
+    }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
     let caller = Caller::from_header(&state.tokens, authorization);
     // A mutation without a valid token is refused as a whole, before any of its
@@ -192,22 +197,4 @@ fn is_json(headers: &HeaderMap) -> bool {
             mime == "application/json" || mime == "application/graphql-response+json"
         })
         .unwrap_or(false)
-}
-
-/// Returns the type of the operation a request would run, when the document parses.
-fn operation_type(query: &str, name: Option<&str>) -> Option<OperationType> {
-    let document = async_graphql::parser::parse_query(query).ok()?;
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name).map(|o| o.node.ty),
-        // Several operations and no name: the engine refuses it; any mutation among them
-        // is reason enough not to run over GET.
-        (DocumentOperations::Multiple(operations), None) => {
-            Some(if operations.values().any(|o| o.node.ty != OperationType::Query) {
-                OperationType::Mutation
-            } else {
-                OperationType::Query
-            })
-        }
-    }
 }
