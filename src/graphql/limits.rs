@@ -176,14 +176,7 @@ pub fn check(
     };
     let mutation = root == shape.roots[1];
     let writes = root != shape.roots[0];
-    let mut measure = Measure {
-        document: &document,
-        variables,
-        shape,
-        memo: HashMap::new(),
-        visiting: HashSet::new(),
-        max_directives: 0,
-    };
+    let mut measure = Measure { document: &document, variables, shape, memo: HashMap::new(), visiting: HashSet::new() };
     let totals = measure.set(selection_set, &root)?;
     let checks = [
         (totals.depth, limits.max_depth, "TOO_DEEP", "the query nests {} levels deep; at most {} are allowed"),
@@ -198,7 +191,7 @@ pub fn check(
             return Err(Refusal::new(code, message));
         }
     }
-    let directives = measure.max_directives.max(max_directives_in_fragments(&document));
+    let directives = max_directives(selection_set, &document);
     if directives > limits.max_directives {
         return Err(Refusal::new(
             "TOO_MANY_DIRECTIVES",
@@ -258,7 +251,6 @@ struct Measure<'a> {
     /// Each fragment measured once, on the type it applies to.
     memo: HashMap<Name, Totals>,
     visiting: HashSet<Name>,
-    max_directives: usize,
 }
 
 impl Measure<'_> {
@@ -268,7 +260,6 @@ impl Measure<'_> {
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    self.max_directives = self.max_directives.max(field.directives.len());
                     let name = field.name.node.as_str();
                     let shape = self.shape.field(parent, name).cloned();
                     let child_type = shape.as_ref().map(|s| s.type_name.as_str()).unwrap_or("");
@@ -289,12 +280,10 @@ impl Measure<'_> {
                 }
                 Selection::FragmentSpread(spread) => {
                     let spread = &spread.node;
-                    self.max_directives = self.max_directives.max(spread.directives.len());
                     totals.add(self.fragment(&spread.fragment_name.node)?);
                 }
                 Selection::InlineFragment(inline) => {
                     let inline = &inline.node;
-                    self.max_directives = self.max_directives.max(inline.directives.len());
                     let on = inline.type_condition.as_ref().map(|c| c.node.on.node.to_string());
                     totals.add(self.set(&inline.selection_set.node, on.as_deref().unwrap_or(parent))?);
                 }
@@ -338,8 +327,10 @@ impl Measure<'_> {
     }
 }
 
-/// Directives on fields inside fragments that no operation spreads count too.
-fn max_directives_in_fragments(document: &ExecutableDocument) -> usize {
+/// Returns the most directives on one field, spread or fragment, in the operation and in
+/// every fragment (those no operation spreads count too). Counted without expansion:
+/// a fragment's directives are the same wherever it is spread.
+fn max_directives(operation: &SelectionSet, document: &ExecutableDocument) -> usize {
     fn walk(set: &SelectionSet) -> usize {
         set.items
             .iter()
@@ -351,12 +342,8 @@ fn max_directives_in_fragments(document: &ExecutableDocument) -> usize {
             .max()
             .unwrap_or(0)
     }
-    document
-        .fragments
-        .values()
-        .map(|f| f.node.directives.len().max(walk(&f.node.selection_set.node)))
-        .max()
-        .unwrap_or(0)
+    let fragments = document.fragments.values().map(|f| f.node.directives.len().max(walk(&f.node.selection_set.node)));
+    fragments.max().unwrap_or(0).max(walk(operation))
 }
 
 /// What a scan of the raw text finds.
@@ -429,11 +416,6 @@ pub fn scan(text: &str, stop: usize) -> Scan {
     Scan { tokens: count, nesting }
 }
 
-/// Counts GraphQL tokens, stopping at `stop`.
-pub fn count_tokens(text: &str, stop: usize) -> usize {
-    scan(text, stop).tokens
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,14 +484,15 @@ mod tests {
     #[test]
     fn tokens_are_counted_like_the_grammar_reads_them() {
         assert_eq!(
-            count_tokens(
+            scan(
                 r#"{ a(b: "x, y") # comment
             ...F }"#,
                 100
-            ),
+            )
+            .tokens,
             10
         );
-        assert_eq!(count_tokens(r#""""block "quoted" text""" 1.5e3"#, 100), 2);
+        assert_eq!(scan(r#""""block "quoted" text""" 1.5e3"#, 100).tokens, 2);
     }
 }
 
