@@ -5,7 +5,7 @@
 //! the after state passes the same validation as a dataset file, the store writes the
 //! difference, and the index re-reads the entities the difference touches.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Value};
 
@@ -241,17 +241,22 @@ impl Dataset {
                 return Err(referrers);
             }
         }
+        // Who cannot exist without whom, read once: deleting only removes records, so the
+        // graph as it was names every dependent that has to go.
+        let mut dependents: HashMap<EntityRef, Vec<EntityRef>> = HashMap::new();
+        for (from, to, strength) in self.references() {
+            if strength == Strength::Required && from != to {
+                dependents.entry(to).or_default().push(from);
+            }
+        }
         let mut deleted = Vec::new();
+        let mut seen = HashSet::new();
         let mut queue = vec![target.clone()];
         while let Some(next) = queue.pop() {
-            if deleted.contains(&next) || !self.contains(&next) {
+            if !seen.insert(next.clone()) || !self.contains(&next) {
                 continue;
             }
-            for (from, to, strength) in self.references() {
-                if to == next && strength == Strength::Required && from != next {
-                    queue.push(from);
-                }
-            }
+            queue.extend(dependents.remove(&next).unwrap_or_default());
             self.detach(&next);
             deleted.push(next);
         }
