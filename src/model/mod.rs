@@ -180,6 +180,20 @@ names!(
 );
 
 impl EntityKind {
+    /// Returns the kind's name in messages: `list`, `achievement`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Document => "document",
+            Self::Country => "country",
+            Self::City => "city",
+            Self::Organization => "organization",
+            Self::Event => "event",
+            Self::List => "list",
+            Self::Achievement => "achievement",
+            Self::Statistic => "statistic",
+        }
+    }
+
     /// Returns the dataset file's collection of this kind, e.g. `achievements`.
     pub fn collection(self) -> &'static str {
         match self {
@@ -222,7 +236,7 @@ impl EntityRef {
 
 impl fmt::Display for EntityRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}`", self.kind.as_str().to_lowercase(), self.id)
+        write!(f, "{} `{}`", self.kind.noun(), self.id)
     }
 }
 

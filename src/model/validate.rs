@@ -124,8 +124,8 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
             SubjectType::Organization => &organizations,
             SubjectType::City => &cities,
         };
-        let kind = statistic.subject.kind.as_str().to_lowercase();
-        check.reference(format!("{path}.subject.id"), known, &kind, &statistic.subject.id);
+        let kind = super::EntityKind::from(statistic.subject.kind).noun();
+        check.reference(format!("{path}.subject.id"), known, kind, &statistic.subject.id);
         if !statistic.value.is_finite() {
             check.problem(format!("{path}.value"), "must be a finite number".to_owned());
         }

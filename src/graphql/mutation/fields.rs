@@ -8,7 +8,7 @@ use super::inputs::{
     CountryInput, CountryPatch, DocumentInput, DocumentPatch, EventInput, EventPatch, OrganizationInput,
     OrganizationPatch, SourceSpanInput, StatisticInput, StatisticPatch,
 };
-use super::{kind_name, new_slug, write, Focus};
+use super::{new_slug, write, Focus};
 use crate::error::Error;
 use crate::graphql::ids::{decode_as, decode_ref, encode_ref, NodeType};
 use crate::graphql::loaders::{one, GqlResult};
@@ -59,7 +59,7 @@ fn record_mut<'a, R>(items: &'a mut [R], target: &EntityRef, id: impl Fn(&R) -> 
     items
         .iter_mut()
         .find(|item| id(item) == target.id)
-        .ok_or_else(|| Error::NotFound { kind: kind_name(target.kind), id: target.id.clone() })
+        .ok_or_else(|| Error::NotFound { kind: target.kind.noun(), id: target.id.clone() })
 }
 
 /// Creates one entity: makes its slug, lets `add` put its record in the graph, writes,
@@ -629,7 +629,7 @@ fn achievement_links<'a>(
     other: &EntityRef,
 ) -> Result<&'a mut Vec<String>, Error> {
     if !data.contains(other) {
-        return Err(Error::bad_input("targetId", format!("no {} has the id `{}`", kind_name(other.kind), other.id)));
+        return Err(Error::bad_input("targetId", format!("no {} has the id `{}`", other.kind.noun(), other.id)));
     }
     let record = record_mut(&mut data.achievements, achievement, |r| &r.id)?;
     match other.kind {

@@ -51,7 +51,7 @@ pub(crate) async fn write(
     let mut write = store.begin_write(&actor, operation).await?;
     if let Some((target, expected)) = expected {
         let Some(stored) = write.version(target).await? else {
-            return Err(Error::NotFound { kind: kind_name(target.kind), id: target.id.clone() });
+            return Err(Error::NotFound { kind: target.kind.noun(), id: target.id.clone() });
         };
         if let Some(expected) = expected {
             if stored != expected {
@@ -143,10 +143,7 @@ pub(crate) fn new_slug(
             ));
         }
         if data.contains(&EntityRef::new(kind, slug.clone())) {
-            return Err(Error::bad_input(
-                field,
-                format!("a {} with the slug `{slug}` already exists", kind_name(kind)),
-            ));
+            return Err(Error::bad_input(field, format!("a {} with the slug `{slug}` already exists", kind.noun())));
         }
         return Ok(slug);
     }
@@ -179,20 +176,6 @@ fn slugify(name: &str) -> String {
         slug.push_str(&word.to_ascii_lowercase());
     }
     slug
-}
-
-/// Returns a kind's name for messages (`list`, `achievement`).
-pub(crate) fn kind_name(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Document => "document",
-        EntityKind::Country => "country",
-        EntityKind::City => "city",
-        EntityKind::Organization => "organization",
-        EntityKind::Event => "event",
-        EntityKind::List => "list",
-        EntityKind::Achievement => "achievement",
-        EntityKind::Statistic => "statistic",
-    }
 }
 
 #[cfg(test)]
