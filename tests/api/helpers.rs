@@ -141,10 +141,7 @@ impl TestApp {
     /// Returns the char span (start, end) of `needle` in the bundled article.
     pub async fn span_of(&self, needle: &str) -> (usize, usize) {
         let data = self.data(r#"{ documents { text } }"#, json!({})).await;
-        let text = data["documents"][0]["text"].as_str().unwrap();
-        let byte = text.find(needle).unwrap_or_else(|| panic!("`{needle}` is not in the article"));
-        let start = text[..byte].chars().count();
-        (start, start + needle.chars().count())
+        char_span(data["documents"][0]["text"].as_str().unwrap(), needle)
     }
 
     /// Posts a GraphQL request that must succeed, and returns its `data`.
@@ -174,4 +171,11 @@ pub fn error_codes(body: &Value) -> Vec<String> {
 pub fn node_id(kind: &str, slug: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{slug}"))
+}
+
+/// Returns the char span (start, end) of `needle` in `text`.
+pub fn char_span(text: &str, needle: &str) -> (usize, usize) {
+    let byte = text.find(needle).unwrap_or_else(|| panic!("`{needle}` is not in the article"));
+    let start = text[..byte].chars().count();
+    (start, start + needle.chars().count())
 }

@@ -105,10 +105,7 @@ impl Server {
     /// Returns the char span (start, end) of `needle` in the bundled article.
     pub async fn span_of(&self, needle: &str) -> (usize, usize) {
         let body = self.post("{ documents { text } }", json!({}), false).await.expect("the server answers");
-        let text = body["data"]["documents"][0]["text"].as_str().unwrap().to_owned();
-        let byte = text.find(needle).expect("the needle is in the article");
-        let start = text[..byte].chars().count();
-        (start, start + needle.chars().count())
+        crate::helpers::char_span(body["data"]["documents"][0]["text"].as_str().unwrap(), needle)
     }
 
     /// Returns every (type, slug) the index holds, paging through a search for everything.
