@@ -47,7 +47,7 @@ impl App {
             graphql::build(store.clone(), index.clone(), config.limits.introspection, config.limits.suggestions);
         let limits = Limits {
             document: config.limits.limits(),
-            shape: Arc::new(SchemaShape::from_sdl(&graphql::sdl())),
+            shape: Arc::new(SchemaShape::from_sdl(&schema.sdl())),
             max_body_bytes: config.limits.max_body_bytes,
             csrf_protection: config.limits.csrf_protection,
             max_batch: config.limits.max_batch,

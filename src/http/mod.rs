@@ -97,8 +97,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         tracing::error!(%error, "readiness: the store is not usable");
         return error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store is not usable");
     }
-    let index = state.index.clone();
-    let probe = index.search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await;
+    let probe = state.index.search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await;
     match probe {
         Ok(_) => Json(json!({ "status": "ready", "indexedDocuments": state.index.len() })).into_response(),
         Err(error) => {

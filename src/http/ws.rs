@@ -216,6 +216,10 @@ fn guard(
 
 /// Forgets an operation the server has ended (completed or failed).
 fn finished(text: &str, operations: &Mutex<Operations>) {
+    // Most messages are `next` results: skip parsing those that cannot be an ending.
+    if !text.contains("\"complete\"") && !text.contains("\"error\"") {
+        return;
+    }
     let Ok(message) = serde_json::from_str::<Value>(text) else { return };
     if matches!(message["type"].as_str(), Some("complete" | "error")) {
         if let Some(id) = message["id"].as_str() {
