@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::model::{
     char_slice, number, Achievement, City, Country, Document, Event, Organization, Statistic, SubjectType,
 };
-use crate::store::{rel, Entity, Rel, Store};
+use crate::store::{group, rel, Entity, Rel, Store};
 
 use super::SearchType;
 
@@ -93,14 +93,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     let city_ids: Vec<String> = cities.iter().map(|c| c.id.clone()).collect();
     let event_ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
 
-    let group = |pairs: Vec<(String, String)>| {
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        for (parent, name) in pairs {
-            map.entry(parent).or_default().push(name);
-        }
-        map
-    };
-    let pairs = |pairs: Vec<(String, City)>| pairs.into_iter().map(|(p, c)| (p, c.id)).collect::<Vec<_>>();
+    let pairs = |pairs: Vec<(String, City)>| pairs.into_iter().map(|(p, c)| (p, c.id));
     let linked_cities = scope.related(store, rel::CITIES_OF_ACHIEVEMENT, &achievement_ids).await?;
     let friends = scope.related(store, rel::FRIENDS_OF_CITY, &city_ids).await?;
     let achievement_orgs = group(
@@ -108,25 +101,13 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
             .related(store, rel::ORGANIZATIONS_OF_ACHIEVEMENT, &achievement_ids)
             .await?
             .into_iter()
-            .map(|(p, o)| (p, o.name))
-            .collect(),
+            .map(|(p, o)| (p, o.name)),
     );
     let achievement_events = group(
-        scope
-            .related(store, rel::EVENTS_OF_ACHIEVEMENT, &achievement_ids)
-            .await?
-            .into_iter()
-            .map(|(p, e)| (p, e.name))
-            .collect(),
+        scope.related(store, rel::EVENTS_OF_ACHIEVEMENT, &achievement_ids).await?.into_iter().map(|(p, e)| (p, e.name)),
     );
-    let event_organizers = group(
-        scope
-            .related(store, rel::ORGANIZERS_OF_EVENT, &event_ids)
-            .await?
-            .into_iter()
-            .map(|(p, o)| (p, o.name))
-            .collect(),
-    );
+    let event_organizers =
+        group(scope.related(store, rel::ORGANIZERS_OF_EVENT, &event_ids).await?.into_iter().map(|(p, o)| (p, o.name)));
 
     // Names of everything referenced, and the texts that spans point into.
     let city_refs = linked_cities

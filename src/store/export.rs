@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{rel, Store};
+use super::{group, rel, Store};
 use crate::error::Error;
 use crate::model::dataset::{
     AchievementRecord, CityRecord, CountryRecord, Dataset, DocumentRecord, EventRecord, FriendshipRecord, ListRecord,
@@ -30,27 +30,16 @@ impl Store {
                 .unwrap_or_default()
                 .to_owned(),
         };
-        let ids = |pairs: Vec<(String, String)>| {
-            let mut map: HashMap<String, Vec<String>> = HashMap::new();
-            for (parent, id) in pairs {
-                map.entry(parent).or_default().push(id);
-            }
-            map
-        };
         let mut achievement_cities =
-            ids(self.related_all(rel::CITIES_OF_ACHIEVEMENT).await?.into_iter().map(|(p, c)| (p, c.id)).collect());
-        let mut achievement_organizations = ids(self
-            .related_all(rel::ORGANIZATIONS_OF_ACHIEVEMENT)
-            .await?
-            .into_iter()
-            .map(|(p, o)| (p, o.id))
-            .collect());
+            group(self.related_all(rel::CITIES_OF_ACHIEVEMENT).await?.into_iter().map(|(p, c)| (p, c.id)));
+        let mut achievement_organizations =
+            group(self.related_all(rel::ORGANIZATIONS_OF_ACHIEVEMENT).await?.into_iter().map(|(p, o)| (p, o.id)));
         let mut achievement_events =
-            ids(self.related_all(rel::EVENTS_OF_ACHIEVEMENT).await?.into_iter().map(|(p, e)| (p, e.id)).collect());
+            group(self.related_all(rel::EVENTS_OF_ACHIEVEMENT).await?.into_iter().map(|(p, e)| (p, e.id)));
         let mut event_organizers =
-            ids(self.related_all(rel::ORGANIZERS_OF_EVENT).await?.into_iter().map(|(p, o)| (p, o.id)).collect());
+            group(self.related_all(rel::ORGANIZERS_OF_EVENT).await?.into_iter().map(|(p, o)| (p, o.id)));
         let mut list_organizers =
-            ids(self.related_all(rel::ORGANIZERS_OF_LIST).await?.into_iter().map(|(p, o)| (p, o.id)).collect());
+            group(self.related_all(rel::ORGANIZERS_OF_LIST).await?.into_iter().map(|(p, o)| (p, o.id)));
 
         let mut friendships = Vec::new();
         let rows = self

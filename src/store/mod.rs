@@ -11,6 +11,7 @@ mod export;
 mod page;
 mod write;
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -185,6 +186,15 @@ impl Store {
 fn parent_and_entity<T: Entity>(row: &AnyRow) -> Result<(String, T), Error> {
     let parent: String = row.try_get("parent__").map_err(Error::Store)?;
     Ok((parent, T::from_row(row)?))
+}
+
+/// Groups (parent, item) pairs by parent, keeping the items' order.
+pub fn group<T>(pairs: impl IntoIterator<Item = (String, T)>) -> HashMap<String, Vec<T>> {
+    let mut map: HashMap<String, Vec<T>> = HashMap::new();
+    for (parent, item) in pairs {
+        map.entry(parent).or_default().push(item);
+    }
+    map
 }
 
 /// Returns `$first, $first+1, ...` for `count` binds.
