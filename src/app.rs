@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::graphql;
 use crate::graphql::limits::SchemaShape;
-use crate::http::{router, serve, AppState, Limits, TrafficLimits, WsLimits};
+use crate::http::{router, serve, AppState, Limits, ParsedDocuments, ResponseCache, TrafficLimits, WsLimits};
 use crate::model::dataset::Dataset;
 use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
@@ -66,7 +66,16 @@ impl App {
         Ok(Self {
             listener,
             poll,
-            state: AppState { schema, store, index, tokens: Arc::new(tokens), ws_limits, limits },
+            state: AppState {
+                schema,
+                store,
+                index,
+                tokens: Arc::new(tokens),
+                ws_limits,
+                limits,
+                cache: ResponseCache::new(config.response_cache_mb.saturating_mul(1 << 20)),
+                documents: ParsedDocuments::new(),
+            },
         })
     }
 

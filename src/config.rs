@@ -102,6 +102,10 @@ pub struct Config {
     /// How many operations (subscriptions) one WebSocket connection may run at once.
     #[arg(long, env = "AG_WS_MAX_SUBSCRIPTIONS", default_value_t = 20)]
     pub ws_max_subscriptions: usize,
+    /// Memory for finished query answers, in MiB; 0 turns the response cache off.
+    /// Answers are reused only within one data generation: every write invalidates them.
+    #[arg(long, env = "AG_RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: u64,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -214,6 +218,7 @@ impl Config {
             poll_interval_ms: 500,
             ws_init_timeout_ms: 5000,
             ws_max_subscriptions: 20,
+            response_cache_mb: 64,
             limits: LimitArgs::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! What an operator sees at `/metrics` (Prometheus text format): requests by operation
-//! and outcome, GraphQL and search latency, refusals by reason, and the index's size,
-//! generation and commit latency. One process-wide registry; handlers record into it.
+//! and outcome, GraphQL and search latency, refusals by reason, the index's size,
+//! generation and commit latency, response cache lookups and store queries. One
+//! process-wide registry; handlers record into it.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -23,6 +24,11 @@ pub struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabels {
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReasonLabels {
     pub reason: &'static str,
 }
@@ -37,6 +43,8 @@ pub struct Metrics {
     index_documents: Gauge,
     index_generation: Gauge,
     index_commit_seconds: Histogram,
+    response_cache: Family<ResultLabels, Counter>,
+    store_queries: Counter,
     operation_names: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
@@ -58,6 +66,8 @@ pub fn get() -> &'static Metrics {
             index_documents: Gauge::default(),
             index_generation: Gauge::default(),
             index_commit_seconds: latency(),
+            response_cache: Family::default(),
+            store_queries: Counter::default(),
             operation_names: Default::default(),
             registry: Registry::default(),
         };
@@ -88,6 +98,16 @@ pub fn get() -> &'static Metrics {
             "Time to commit a batch to the index",
             metrics.index_commit_seconds.clone(),
         );
+        registry.register(
+            "response_cache_lookups",
+            "Response cache lookups: hit, miss, or stale (cached at an older data generation)",
+            metrics.response_cache.clone(),
+        );
+        registry.register(
+            "store_queries",
+            "Read queries sent to the store (requests and the indexer)",
+            metrics.store_queries.clone(),
+        );
         Metrics { registry, ..metrics }
     })
 }
@@ -113,6 +133,16 @@ impl Metrics {
         self.index_commit_seconds.observe(took.as_secs_f64());
         self.index_documents.set(documents as i64);
         self.index_generation.set(generation);
+    }
+
+    /// Counts a response cache lookup: `hit`, `miss` or `stale`.
+    pub fn response_cache(&self, result: &'static str) {
+        self.response_cache.get_or_create(&ResultLabels { result }).inc();
+    }
+
+    /// Counts a read query sent to the store.
+    pub fn store_query(&self) {
+        self.store_queries.inc();
     }
 
     /// Returns the metrics in the Prometheus text format.

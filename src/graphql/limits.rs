@@ -150,6 +150,13 @@ pub fn check(
     limits: &Limits,
     shape: &SchemaShape,
 ) -> Result<Checked, Refusal> {
+    let document = parse(query, limits)?;
+    measure(&document, variables, operation_name, limits, shape)
+}
+
+/// The limits on the query text, then parsing: what depends on the text alone, so a
+/// parsed document can be kept and measured again with other variables.
+pub fn parse(query: &str, limits: &Limits) -> Result<ExecutableDocument, Refusal> {
     if query.len() > limits.max_query_bytes {
         return Err(Refusal::new(
             "QUERY_TOO_LARGE",
@@ -169,14 +176,25 @@ pub fn check(
             format!("the query nests brackets {} deep; at most {max_nesting} are allowed", scan.nesting),
         ));
     }
-    let document = parse_query(query).map_err(|error| Refusal::new("GRAPHQL_PARSE_FAILED", error.to_string()))?;
+    parse_query(query).map_err(|error| Refusal::new("GRAPHQL_PARSE_FAILED", error.to_string()))
+}
+
+/// The limits on the operation to run, measured on the parsed document with the
+/// request's variables (a page size can be a variable).
+pub fn measure(
+    document: &ExecutableDocument,
+    variables: &Variables,
+    operation_name: Option<&str>,
+    limits: &Limits,
+    shape: &SchemaShape,
+) -> Result<Checked, Refusal> {
     let Some((name, root, selection_set)) = operation(&document, operation_name, shape) else {
         let writes = document.operations.iter().any(|(_, operation)| operation.node.ty != OperationType::Query);
         return Ok(Checked { name: None, mutation: false, writes });
     };
     let mutation = root == shape.roots[1];
     let writes = root != shape.roots[0];
-    let mut measure = Measure { document: &document, variables, shape, memo: HashMap::new(), visiting: HashSet::new() };
+    let mut measure = Measure { document, variables, shape, memo: HashMap::new(), visiting: HashSet::new() };
     let totals = measure.set(selection_set, &root)?;
     let checks = [
         (totals.depth, limits.max_depth, "TOO_DEEP", "the query nests {} levels deep; at most {} are allowed"),
@@ -191,7 +209,7 @@ pub fn check(
             return Err(Refusal::new(code, message));
         }
     }
-    let directives = max_directives(selection_set, &document);
+    let directives = max_directives(selection_set, document);
     if directives > limits.max_directives {
         return Err(Refusal::new(
             "TOO_MANY_DIRECTIVES",

@@ -253,6 +253,11 @@ impl SearchQuery {
             city,
             offset,
             limit,
+            // Only the work the selection asks for: counting every match, facets and
+            // highlights each visit far more than the top of the page.
+            count: ctx.look_ahead().field("totalCount").exists(),
+            facets: ctx.look_ahead().field("facets").exists(),
+            highlights: ctx.look_ahead().field("edges").field("highlights").exists(),
         };
         let index = ctx.data_unchecked::<Arc<SearchIndex>>();
         let results = index.search(request).await.gql()?;

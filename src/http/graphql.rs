@@ -11,9 +11,12 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+use async_graphql::parser::types::ExecutableDocument;
+
+use super::cache::{self, Key};
 use super::{error_response, AppState};
 use crate::auth::Caller;
-use crate::graphql::limits;
+use crate::graphql::limits::{self, Checked};
 use crate::graphql::loaders_for_request;
 use crate::metrics;
 
@@ -39,17 +42,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Resul
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return batch(&state, &headers, &body).await;
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            let message = format!("the body is not a GraphQL request: {error}");
-            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
-        }
-    };
-    match run(&state, &headers, request, Method::Post).await {
-        Ok(response) => GraphQLResponse::from(response).into_response(),
-        Err(refused) => refused,
-    }
+    answer(&state, &headers, Method::Post, body).await
 }
 
 /// Runs a batch of requests, each checked like a single one; the answer is an array.
@@ -76,9 +69,10 @@ async fn batch(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
         );
     }
     let mut answers = Vec::with_capacity(requests.len());
+    let caller = caller(state, headers);
     for request in requests {
-        match run(state, headers, request, Method::Post).await {
-            Ok(response) => answers.push(serde_json::to_value(&response).unwrap_or_default()),
+        match run(state, &caller, request, Method::Post).await {
+            Ok((response, _)) => answers.push(serde_json::to_value(&response).unwrap_or_default()),
             Err(refused) => return refused,
         }
     }
@@ -98,43 +92,92 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
         )
         .into_response();
     };
-    let request = match async_graphql::http::parse_query_string(&query) {
-        Ok(request) => request,
-        Err(error) => {
-            let message = format!("the query string is not a GraphQL request: {error}");
-            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
-        }
+    answer(&state, &headers, Method::Get, Bytes::from(query)).await
+}
+
+/// Answers one request: from the response cache when the same request was answered at
+/// the current data generation, else by running it (and keeping a cacheable answer).
+async fn answer(state: &AppState, headers: &HeaderMap, method: Method, raw: Bytes) -> Response {
+    let started = std::time::Instant::now();
+    let caller = caller(state, headers);
+    // Credentials that match no token are never served from (or kept in) the cache.
+    let key = match &caller {
+        Caller::Anonymous => Some(Key::new(method, raw.clone(), None)),
+        Caller::Writer(name) => Some(Key::new(method, raw.clone(), Some(name))),
+        Caller::Rejected => None,
     };
-    match run(&state, &headers, request, Method::Get).await {
-        Ok(response) => GraphQLResponse::from(response).into_response(),
-        Err(refused) => refused,
+    // Read before running: the answer then holds at least everything up to it.
+    let generation = state.index.applied();
+    if let Some(hit) = key.as_ref().and_then(|key| state.cache.get(key, generation)) {
+        metrics::get().request(hit.operation.as_deref(), "ok", started.elapsed());
+        return hit.response();
+    }
+    let request = match method {
+        Method::Post => serde_json::from_slice::<async_graphql::Request>(&raw)
+            .map_err(|error| format!("the body is not a GraphQL request: {error}")),
+        Method::Get => std::str::from_utf8(&raw)
+            .map_err(|error| error.to_string())
+            .and_then(|query| async_graphql::http::parse_query_string(query).map_err(|error| error.to_string()))
+            .map_err(|error| format!("the query string is not a GraphQL request: {error}")),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+    };
+    let (response, checked) = match run(state, &caller, request, method).await {
+        Ok(ran) => ran,
+        Err(refused) => return refused,
+    };
+    let cacheable = !checked.writes && response.errors.is_empty() && response.http_headers.is_empty();
+    match key {
+        Some(key) if cacheable && state.cache.enabled() => {
+            let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
+            state.cache.put(key, generation, body.clone(), checked.name.as_deref());
+            cache::Entry::fresh(body).response()
+        }
+        _ => GraphQLResponse::from(response).into_response(),
     }
 }
 
+/// Identifies the caller by the `authorization` header.
+fn caller(state: &AppState, headers: &HeaderMap) -> Caller {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+    Caller::from_header(&state.tokens, authorization)
+}
+
 /// How a request arrived: over GET only queries run.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Method {
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub(super) enum Method {
     Get,
     Post,
 }
 
-/// Checks the limits, identifies the caller and runs the request.
+/// Checks the limits and the caller's right to write, then runs the request.
 async fn run(
     state: &AppState,
-    headers: &HeaderMap,
-    request: async_graphql::Request,
+    caller: &Caller,
+    mut request: async_graphql::Request,
     method: Method,
-) -> Result<async_graphql::Response, Response> {
+) -> Result<(async_graphql::Response, Checked), Response> {
     if request.query.trim().is_empty() {
         return Err(refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no `query`"));
     }
-    let checked = match limits::check(
-        &request.query,
-        &request.variables,
-        request.operation_name.as_deref(),
-        &state.limits.document,
-        &state.limits.shape,
-    ) {
+    let checked = state
+        .documents
+        .get_or_parse(&request.query, |query| limits::parse(query, &state.limits.document))
+        .and_then(|document| {
+            let checked = limits::measure(
+                &document,
+                &request.variables,
+                request.operation_name.as_deref(),
+                &state.limits.document,
+                &state.limits.shape,
+            )?;
+            // The engine runs the document already parsed.
+            request.set_parsed_query(ExecutableDocument::clone(&document));
+            Ok(checked)
+        });
+    let checked = match checked {
         Ok(checked) => checked,
         Err(refusal) => {
             tracing::info!(code = refusal.code, "request refused by a limit");
@@ -150,8 +193,6 @@ async fn run(
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Err(response);
     }
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-    let caller = Caller::from_header(&state.tokens, authorization);
     // A mutation without a valid token is refused as a whole, before any of its
     // arguments is looked at.
     if checked.mutation {
@@ -161,12 +202,11 @@ async fn run(
             return Err(response);
         }
     }
-    let operation = checked.name;
-    let request = request.data(loaders_for_request(state.store.clone())).data(caller);
+    let request = request.data(loaders_for_request(state.store.clone())).data(caller.clone());
     let started = std::time::Instant::now();
     let mut response = state.schema.execute(request).await;
     let outcome = if response.is_ok() { "ok" } else { "error" };
-    metrics::get().request(operation.as_deref(), outcome, started.elapsed());
+    metrics::get().request(checked.name.as_deref(), outcome, started.elapsed());
     // The engine's own refusals (unknown fields, wrong variable types...) carry no code:
     // nothing ran, so they are validation failures.
     if response.data == async_graphql::Value::Null {
@@ -177,7 +217,7 @@ async fn run(
             }
         }
     }
-    Ok(response)
+    Ok((response, checked))
 }
 
 /// Answers a refused request, counting it by its code.

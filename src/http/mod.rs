@@ -1,6 +1,7 @@
 //! The HTTP edge: routes, the GraphQL handler, the WebSocket endpoint, the playground
 //! and health checks. Every error body is GraphQL-shaped JSON with `extensions.code`.
 
+mod cache;
 mod graphql;
 mod layers;
 mod serve;
@@ -18,6 +19,7 @@ use serde_json::json;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+pub use cache::{ParsedDocuments, ResponseCache};
 pub use layers::{protect, TrafficLimits};
 pub use serve::serve;
 pub use ws::WsLimits;
@@ -37,6 +39,8 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     pub ws_limits: WsLimits,
     pub limits: Limits,
+    pub cache: ResponseCache,
+    pub documents: ParsedDocuments,
 }
 
 /// What a request may ask for.

@@ -253,10 +253,75 @@ pub fn char_slice(text: &str, start: i64, end: i64) -> Option<&str> {
     if start < 0 || end < start {
         return None;
     }
-    let mut indices = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len()));
-    let from = indices.nth(start as usize)?;
-    let to = if end == start { from } else { indices.nth((end - start - 1) as usize)? };
+    let from = char_offset(text, start as usize)?;
+    let to = from + char_offset(&text[from..], (end - start) as usize)?;
     Some(&text[from..to])
+}
+
+/// A text with the byte offset of every `STEP`th char, for slicing many spans of one
+/// long document: each slice walks at most `STEP` chars.
+pub struct CharIndex<'a> {
+    text: &'a str,
+    marks: Vec<usize>,
+}
+
+impl<'a> CharIndex<'a> {
+    const STEP: usize = 256;
+
+    pub fn new(text: &'a str) -> Self {
+        // No marks: the text is ASCII, chars are bytes.
+        let marks = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().step_by(Self::STEP).map(|(i, _)| i).collect()
+        };
+        Self { text, marks }
+    }
+
+    /// Returns the whole text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Returns the chars `start..end`, or `None` when the range is outside the text.
+    pub fn slice(&self, start: i64, end: i64) -> Option<&'a str> {
+        if start < 0 || end < start {
+            return None;
+        }
+        let (start, end) = (start as usize, end as usize);
+        if self.marks.is_empty() {
+            return self.text.get(start..end);
+        }
+        let block = (start / Self::STEP).min(self.marks.len() - 1);
+        let base = self.marks[block];
+        let from = base + char_offset(&self.text[base..], start - block * Self::STEP)?;
+        let to = from + char_offset(&self.text[from..], end - start)?;
+        Some(&self.text[from..to])
+    }
+}
+
+/// Returns the byte offset of char `n` of `text` (its length for `n` = the char count),
+/// or `None` past the end. Whole 64-byte blocks are skipped by counting their char
+/// starts, which the compiler vectorizes: spans deep into long documents stay cheap.
+fn char_offset(text: &str, n: usize) -> Option<usize> {
+    const BLOCK: usize = 64;
+    let bytes = text.as_bytes();
+    let is_start = |b: &u8| (*b as i8) >= -0x40; // not a UTF-8 continuation byte
+    let (mut at, mut left) = (0, n);
+    while at + BLOCK <= bytes.len() {
+        let starts = bytes[at..at + BLOCK].iter().filter(|b| is_start(b)).count();
+        if starts > left {
+            break;
+        }
+        left -= starts;
+        at += BLOCK;
+    }
+    // Every char starting before `at` is counted; the last may end past it.
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    let rest = &text[at..];
+    rest.char_indices().map(|(i, _)| at + i).chain(std::iter::once(text.len())).nth(left)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -389,5 +454,36 @@ mod tests {
         assert_eq!(char_slice(text, 16, 16), Some(""));
         assert_eq!(char_slice(text, 10, 17), None);
         assert_eq!(char_slice(text, 5, 4), None);
+    }
+
+    #[test]
+    fn char_slices_of_long_texts_match_a_char_by_char_walk() {
+        // Long enough for whole skipped blocks, with chars of 1 to 4 bytes straddling them.
+        let pieces = ["a", "’", "【", "😀", "bc ", "é"];
+        let text: String = (0..3000).map(|i| pieces[(i * 7 + i / 5) % pieces.len()]).collect();
+        let chars: Vec<char> = text.chars().collect();
+        let naive = |start: usize, end: usize| chars.get(start..end).map(|c| c.iter().collect::<String>());
+        let n = chars.len();
+        for start in (0..=n + 1).step_by(13) {
+            for len in [0, 1, 2, 63, 64, 65, 200] {
+                let end = start + len;
+                assert_eq!(
+                    char_slice(&text, start as i64, end as i64).map(str::to_owned),
+                    naive(start, end),
+                    "chars {start}..{end}"
+                );
+            }
+        }
+        let index = CharIndex::new(&text);
+        for start in (0..=n + 1).step_by(17) {
+            for len in [0, 1, 255, 256, 257] {
+                let (start, end) = (start as i64, (start + len) as i64);
+                assert_eq!(index.slice(start, end), char_slice(&text, start, end), "indexed chars {start}..{end}");
+            }
+        }
+        assert_eq!(CharIndex::new("abc").slice(1, 3), Some("bc"));
+        assert_eq!(CharIndex::new("abc").slice(2, 4), None);
+        assert_eq!(char_slice(&text, n as i64, n as i64), Some(""));
+        assert_eq!(char_slice(&text, 0, n as i64).map(str::len), Some(text.len()));
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::dataset::{Dataset, Problem, SpanRecord};
-use super::{char_slice, is_slug, number, SubjectType};
+use super::{is_slug, number, CharIndex, SubjectType};
 
 /// Returns every problem in the dataset; an empty list means it can be imported.
 pub fn validate(dataset: &Dataset) -> Vec<Problem> {
@@ -13,10 +13,9 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         check.problem("$.format", format!("expected `{}`, found `{}`", super::dataset::FORMAT, dataset.format));
     }
 
-    // Whether each text is ASCII is worked out once: then char offsets are byte offsets,
-    // and checking a span does not walk the text from its start.
-    let documents: HashMap<&str, (&str, bool)> =
-        dataset.documents.iter().map(|d| (d.id.as_str(), (d.text.as_str(), d.text.is_ascii()))).collect();
+    // Each text is indexed once: checking a span does not walk the text from its start.
+    let documents: HashMap<&str, CharIndex<'_>> =
+        dataset.documents.iter().map(|d| (d.id.as_str(), CharIndex::new(&d.text))).collect();
     let countries = check.ids("countries", dataset.countries.iter().map(|c| c.id.as_str()));
     let cities = check.ids("cities", dataset.cities.iter().map(|c| c.id.as_str()));
     let organizations = check.ids("organizations", dataset.organizations.iter().map(|o| o.id.as_str()));
@@ -190,8 +189,8 @@ impl Checker {
     }
 
     /// Checks a span against its document; returns whether it is valid.
-    fn span(&mut self, documents: &HashMap<&str, (&str, bool)>, path: String, span: &SpanRecord) -> bool {
-        let Some(&(text, ascii)) = documents.get(span.document.as_str()) else {
+    fn span(&mut self, documents: &HashMap<&str, CharIndex<'_>>, path: String, span: &SpanRecord) -> bool {
+        let Some(text) = documents.get(span.document.as_str()) else {
             self.problem(format!("{path}.document"), format!("no document has the id `{}`", span.document));
             return false;
         };
@@ -199,13 +198,9 @@ impl Checker {
             self.problem(format!("{path}.end"), format!("must be greater than start ({})", span.start));
             return false;
         }
-        let actual = if ascii && span.start >= 0 {
-            text.get(span.start as usize..span.end as usize)
-        } else {
-            char_slice(text, span.start, span.end)
-        };
+        let actual = text.slice(span.start, span.end);
         let Some(actual) = actual else {
-            let length = text.chars().count();
+            let length = text.text().chars().count();
             self.problem(path, format!("{}..{} is outside the document ({length} chars)", span.start, span.end));
             return false;
         };

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::Error;
 use crate::model::{
-    char_slice, number, Achievement, City, Country, Document, Event, Organization, Statistic, SubjectType,
+    number, Achievement, CharIndex, City, Country, Document, Event, Organization, Statistic, SubjectType,
 };
 use crate::store::{group, rel, Entity, Rel, Store};
 
@@ -132,8 +132,10 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
         .map(|span| span.document.clone());
     let mut texts: HashMap<String, Document> = scope.lookup::<Document>(store, document_refs).await?;
     texts.extend(documents.iter().map(|d| (d.id.clone(), d.clone())));
+    let texts: HashMap<&str, CharIndex<'_>> =
+        texts.values().map(|d| (d.id.as_str(), CharIndex::new(&d.text))).collect();
     let excerpt = |span: &crate::model::Span| {
-        texts.get(&span.document).and_then(|d| char_slice(&d.text, span.start, span.end)).unwrap_or("").to_owned()
+        texts.get(span.document.as_str()).and_then(|d| d.slice(span.start, span.end)).unwrap_or("").to_owned()
     };
     let subjects_of = |kind: SubjectType| {
         statistics.iter().filter(move |s| s.subject_type == kind).map(|s| s.subject_id.clone()).collect::<Vec<_>>()

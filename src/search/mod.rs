@@ -92,6 +92,14 @@ pub struct SearchRequest {
     pub city: Option<String>,
     pub offset: usize,
     pub limit: usize,
+    /// Count every match (`total` exact). Without it the engine stops scoring early
+    /// (block-max WAND) and `total` is exact only below one page: it is then the number
+    /// of matches up to the end of the page plus one, enough to tell a next page.
+    pub count: bool,
+    /// Count matches per facet value (visits every match).
+    pub facets: bool,
+    /// Compute highlights for each hit.
+    pub highlights: bool,
 }
 
 /// One matching entity.
@@ -183,7 +191,9 @@ impl SearchIndex {
     fn with_index(index: Index, dir: &Path, applied: i64) -> Result<Self, Error> {
         fields::register_analyzers(&index);
         let (_, fields) = Fields::build();
-        let writer: IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
+        // Indexing threads share the budget; a full rebuild keeps every core busy.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let writer: IndexWriter = index.writer_with_num_threads(threads, 50_000_000 * threads)?;
         // A process killed during a commit can leave files the last commit does not
         // reference; tantivy would later refuse to write files of the same names.
         if let Err(error) = writer.garbage_collect_files().wait() {
@@ -354,25 +364,45 @@ impl SearchIndex {
         clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
         let query = BooleanQuery::new(clauses);
 
-        let mut facets = FacetCollector::for_field("facets");
-        for root in ["/type", "/category", "/city"] {
-            facets.add_facet(root);
-        }
-        let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
-        let (top, total, facet_counts) = searcher.search(&query, &(top, Count, facets))?;
+        // Beyond the first page, and for suggestions (below FEW_MATCHES), `total` must be exact.
+        let count = request.count || request.offset > 0;
+        let wanted = request.limit.max(FEW_MATCHES) + 1;
+        let top = TopDocs::with_limit(wanted).and_offset(request.offset);
+        let (top, total, facet_counts) = if request.facets {
+            let mut facets = FacetCollector::for_field("facets");
+            for root in ["/type", "/category", "/city"] {
+                facets.add_facet(root);
+            }
+            let (top, total, counts) = searcher.search(&query, &(top, Count, facets))?;
+            (top, total, Some(counts))
+        } else if count {
+            let (top, total) = searcher.search(&query, &(top, Count))?;
+            (top, total, None)
+        } else {
+            let top = searcher.search(&query, &top)?;
+            let total = request.offset + top.len();
+            (top, total, None)
+        };
 
-        let mut hits = Vec::with_capacity(top.len());
+        let mut hits = Vec::with_capacity(request.limit.min(top.len()));
         for (score, address) in top.into_iter().take(request.limit) {
             let stored: TantivyDocument = searcher.doc(address)?;
             let text = |field| stored.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             let Some(kind) = SearchType::parse(&text(self.fields.kind)) else { continue };
-            let (title_name, body_name) = kind.field_names();
-            let highlights = [(title_name, text(self.fields.title)), (body_name, text(self.fields.body))]
-                .into_iter()
-                .filter_map(|(name, value)| highlight::highlight(name, &value, &parsed.clauses))
-                .collect();
+            let highlights = if request.highlights {
+                let (title_name, body_name) = kind.field_names();
+                [(title_name, text(self.fields.title)), (body_name, text(self.fields.body))]
+                    .into_iter()
+                    .filter_map(|(name, value)| highlight::highlight(name, &value, &parsed.clauses))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             hits.push(SearchHit { kind, slug: text(self.fields.slug), score, highlights });
         }
+        let Some(facet_counts) = facet_counts else {
+            return Ok(SearchResults { hits, total, ..Default::default() });
+        };
         let facets = [("type", "/type"), ("category", "/category"), ("city", "/city")]
             .into_iter()
             .map(|(field, root)| {

@@ -12,21 +12,22 @@ use crate::model::dataset::{
     OrganizationRecord, SpanRecord, StatisticRecord, SubjectRecord, FORMAT,
 };
 use crate::model::{
-    char_slice, Achievement, AchievementList, City, Country, Document, Event, Organization, Span, Statistic,
+    Achievement, AchievementList, CharIndex, City, Country, Document, Event, Organization, Span, Statistic,
 };
 
 impl Store {
     /// Returns the whole graph as a dataset, in the order entities were added.
     pub async fn export(&self) -> Result<Dataset, Error> {
         let documents: Vec<Document> = self.all().await?;
-        let texts: HashMap<String, String> = documents.iter().map(|d| (d.id.clone(), d.text.clone())).collect();
+        let texts: HashMap<&str, CharIndex<'_>> =
+            documents.iter().map(|d| (d.id.as_str(), CharIndex::new(&d.text))).collect();
         let span = |span: &Span| SpanRecord {
             document: span.document.clone(),
             start: span.start,
             end: span.end,
             excerpt: texts
-                .get(&span.document)
-                .and_then(|text| char_slice(text, span.start, span.end))
+                .get(span.document.as_str())
+                .and_then(|text| text.slice(span.start, span.end))
                 .unwrap_or_default()
                 .to_owned(),
         };

@@ -105,6 +105,7 @@ impl Store {
     /// Runs a read query with positional binds and counts it.
     pub(crate) async fn fetch(&self, sql: &str, binds: &[Bind]) -> Result<Vec<AnyRow>, Error> {
         self.queries.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::get().store_query();
         let mut query = sqlx::query(sql);
         for bind in binds {
             query = match bind {

@@ -4,7 +4,7 @@
 //! before and after it, bumps versions, and appends audit rows (`changes`) and one
 //! outbox row in the same transaction; the search indexers follow the outbox.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::{Any, Row, Transaction};
 
@@ -50,6 +50,53 @@ enum Val {
     Int(i64),
     OptInt(Option<i64>),
     Real(f64),
+}
+
+/// The columns of an audit row in `changes`.
+const AUDIT_COLUMNS: [&str; 10] = [
+    "generation",
+    "entity_type",
+    "entity_id",
+    "kind",
+    "version",
+    "actor",
+    "operation",
+    "changed_at",
+    "before",
+    "after",
+];
+
+/// Most values bound in one statement. SQLite (through sqlx) looks each `$N` up by name,
+/// so binding costs grow with the square of the count: a few hundred is the sweet spot.
+const MAX_BINDS: usize = 400;
+
+/// Rows of one table with the same columns, inserted by one statement.
+struct RowBatch {
+    table: &'static str,
+    columns: Vec<&'static str>,
+    /// Row after row.
+    values: Vec<Val>,
+}
+
+/// Collects rows into batches, keeping their order: a row for another table or other
+/// columns, or a full batch, starts a new batch.
+#[derive(Default)]
+struct Rows {
+    batches: Vec<RowBatch>,
+}
+
+impl Rows {
+    fn push(&mut self, table: &'static str, columns: &[&'static str], values: Vec<Val>) {
+        let fits = |batch: &RowBatch| {
+            batch.table == table && batch.columns == columns && batch.values.len() + values.len() <= MAX_BINDS
+        };
+        if !self.batches.last().is_some_and(fits) {
+            self.batches.push(RowBatch { table, columns: columns.to_vec(), values: Vec::new() });
+        }
+        if let Some(batch) = self.batches.last_mut() {
+            batch.values.extend(values);
+        }
+    }
 }
 
 /// How one record maps to its table and its link tables.
@@ -165,14 +212,31 @@ impl Write {
             )
             .await?;
         }
+        // New rows go in multi-row INSERTs, a run of one table at a time (the changes come
+        // parents first), and their links after all of them: an import of a million
+        // entities is a few thousand statements, not millions.
+        let mut rows = Rows::default();
+        let mut links: BTreeMap<&'static str, Rows> = BTreeMap::new();
         for change in of_kind(ChangeKind::Created) {
             let spec = row_spec(record(&new_records, &change.target)?);
-            let names: Vec<&str> = spec.columns.iter().map(|(name, _)| *name).collect();
-            let sql =
-                format!("INSERT INTO {} ({}) VALUES ({})", spec.table, names.join(", "), placeholders(1, names.len()));
-            self.execute(&sql, spec.columns.into_iter().map(|(_, value)| value).collect()).await?;
-            self.insert_links(&spec.links, &change.target.id).await?;
+            let names: Vec<&'static str> = spec.columns.iter().map(|(name, _)| *name).collect();
+            rows.push(spec.table, &names, spec.columns.into_iter().map(|(_, value)| value).collect());
+            for link in &spec.links {
+                for (position, target) in link.targets.iter().enumerate() {
+                    let values =
+                        vec![Val::Text(change.target.id.clone()), Val::Text(target.clone()), Val::Int(position as i64)];
+                    links.entry(link.table).or_default().push(
+                        link.table,
+                        &[link.owner, link.target, "position"],
+                        values,
+                    );
+                }
+            }
             versions.insert(change.target.clone(), 1);
+        }
+        // Links go in once every row they may point to is in.
+        for batch in rows.batches.into_iter().chain(links.into_values().flat_map(|links| links.batches)) {
+            self.insert_rows(batch).await?;
         }
         for change in of_kind(ChangeKind::Updated) {
             let spec = row_spec(record(&new_records, &change.target)?);
@@ -212,25 +276,25 @@ impl Write {
         }
 
         let now = now();
+        let mut audit = Rows::default();
         for change in &changes {
             let json = |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
-            self.execute(
-                "INSERT INTO changes (generation, entity_type, entity_id, kind, version, actor, operation, changed_at, before, after) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                vec![
-                    Val::Int(self.generation),
-                    Val::Text(change.target.kind.as_str().to_owned()),
-                    Val::Text(change.target.id.clone()),
-                    Val::Text(change.kind.as_str().to_owned()),
-                    Val::Int(versions.get(&change.target).copied().unwrap_or(1)),
-                    Val::Text(self.actor.clone()),
-                    Val::Text(self.operation.clone()),
-                    Val::Text(now.clone()),
-                    Val::OptText(json(&change.before)),
-                    Val::OptText(json(&change.after)),
-                ],
-            )
-            .await?;
+            let values = vec![
+                Val::Int(self.generation),
+                Val::Text(change.target.kind.as_str().to_owned()),
+                Val::Text(change.target.id.clone()),
+                Val::Text(change.kind.as_str().to_owned()),
+                Val::Int(versions.get(&change.target).copied().unwrap_or(1)),
+                Val::Text(self.actor.clone()),
+                Val::Text(self.operation.clone()),
+                Val::Text(now.clone()),
+                Val::OptText(json(&change.before)),
+                Val::OptText(json(&change.after)),
+            ];
+            audit.push("changes", &AUDIT_COLUMNS, values);
+        }
+        for batch in audit.batches {
+            self.insert_rows(batch).await?;
         }
         let keys = index_keys(&touched(before, after, &changes));
         let keys = serde_json::to_string(&keys).map_err(|error| Error::Internal(error.into()))?;
@@ -259,6 +323,15 @@ impl Write {
         }
         query.execute(&mut *self.tx).await.map_err(store_error)?;
         Ok(())
+    }
+
+    /// Inserts a batch of rows of one table with one statement.
+    async fn insert_rows(&mut self, batch: RowBatch) -> Result<(), Error> {
+        let width = batch.columns.len();
+        let tuples: Vec<String> =
+            (0..batch.values.len() / width).map(|row| format!("({})", placeholders(row * width + 1, width))).collect();
+        let sql = format!("INSERT INTO {} ({}) VALUES {}", batch.table, batch.columns.join(", "), tuples.join(", "));
+        self.execute(&sql, batch.values).await
     }
 
     async fn insert_links(&mut self, links: &[LinkSpec<'_>], owner: &str) -> Result<(), Error> {

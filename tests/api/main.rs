@@ -3,6 +3,7 @@
 
 mod auth;
 mod batching;
+mod cache;
 mod crash;
 mod dataset;
 mod graph;
