@@ -70,7 +70,15 @@ async fn page<T: Entity + async_graphql::OutputType>(
 ) -> async_graphql::Result<Conn<T>> {
     let store = ctx.data_unchecked::<Store>();
     let request = args.to_request(order).gql()?;
-    let (page, total) = tokio::try_join!(store.page::<T>(&filter, order, &request), store.count::<T>(&filter)).gql()?;
+    // Counting is a second query over the whole filter: only when `totalCount` is asked for.
+    let counted = ctx.look_ahead().field("totalCount").exists();
+    let count = async {
+        match counted {
+            true => store.count::<T>(&filter).await,
+            false => Ok(0),
+        }
+    };
+    let (page, total) = tokio::try_join!(store.page::<T>(&filter, order, &request), count).gql()?;
     Ok(from_page(page, total, |item| item))
 }
 

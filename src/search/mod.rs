@@ -4,7 +4,7 @@
 //! The index is derived from the store: it records the last data generation (outbox
 //! position) it applied in its commit payload; `indexer` keeps it following the store.
 
-mod documents;
+pub mod documents;
 mod fields;
 mod highlight;
 mod indexer;
@@ -146,7 +146,9 @@ pub struct SearchIndex {
     fields: Fields,
     reader: IndexReader,
     /// Written only by the indexer (and the first build), one commit at a time.
-    writer: Mutex<IndexWriter>,
+    /// Absent only while a rebuild swaps it for a larger one.
+    writer: Mutex<Option<IndexWriter>>,
+    index: Index,
     dir: PathBuf,
     /// The last generation the index committed; -1 when it must be rebuilt.
     applied: watch::Sender<i64>,
@@ -191,9 +193,7 @@ impl SearchIndex {
     fn with_index(index: Index, dir: &Path, applied: i64) -> Result<Self, Error> {
         fields::register_analyzers(&index);
         let (_, fields) = Fields::build();
-        // Indexing threads share the budget; a full rebuild keeps every core busy.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let writer: IndexWriter = index.writer_with_num_threads(threads, 50_000_000 * threads)?;
+        let writer = small_writer(&index)?;
         // A process killed during a commit can leave files the last commit does not
         // reference; tantivy would later refuse to write files of the same names.
         if let Err(error) = writer.garbage_collect_files().wait() {
@@ -203,7 +203,8 @@ impl SearchIndex {
         Ok(Self {
             fields,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
+            index,
             dir: dir.to_owned(),
             applied: watch::Sender::new(applied),
             wake: Arc::new(Notify::new()),
@@ -231,7 +232,17 @@ impl SearchIndex {
     /// the whole index is replaced.
     fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
         let started = std::time::Instant::now();
-        let mut writer = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
+        let mut slot = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
+        if keys.is_none() {
+            // A rebuild gets every core and a large buffer; only one writer may exist.
+            drop(slot.take());
+            *slot = Some(large_writer(&self.index)?);
+        }
+        if slot.is_none() {
+            // A rebuild failed between writers.
+            *slot = Some(small_writer(&self.index)?);
+        }
+        let writer = slot.as_mut().ok_or_else(|| Error::Internal(anyhow::anyhow!("no index writer")))?;
         match keys {
             Some(keys) => {
                 for key in keys {
@@ -249,6 +260,11 @@ impl SearchIndex {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&serde_json::to_string(&payload).map_err(|error| Error::Internal(error.into()))?);
         commit.commit()?;
+        if keys.is_none() {
+            drop(slot.take());
+            *slot = Some(small_writer(&self.index)?);
+        }
+        drop(slot);
         self.reader.reload()?;
         crate::metrics::get().index_commit(started.elapsed(), self.len(), generation);
         tracing::debug!(documents = docs.len(), generation, full = keys.is_none(), "search index committed");
@@ -487,6 +503,19 @@ impl SearchIndex {
         }
         Ok(vocabulary)
     }
+}
+
+/// The writer for changes as they come: one thread and tantivy's smallest buffer. Each
+/// commit starts a fresh buffer whose table is sized by the budget, so a large budget
+/// would cost every small commit tens of milliseconds of clearing memory.
+fn small_writer(index: &Index) -> Result<IndexWriter, Error> {
+    Ok(index.writer_with_num_threads(1, 15_000_000)?)
+}
+
+/// The writer for rebuilds: every core (up to 4), each with a large buffer.
+fn large_writer(index: &Index) -> Result<IndexWriter, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    Ok(index.writer_with_num_threads(threads, 100_000_000 * threads)?)
 }
 
 /// Opens the index in `dir` with its payload, or creates an empty one (wiping anything

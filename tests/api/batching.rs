@@ -21,9 +21,16 @@ async fn nested_lists_cost_one_store_query_per_level() {
     let used = app.store.query_count() - before;
     let events = data["events"]["nodes"].as_array().unwrap();
     assert!(events.len() >= 5, "the dataset has several events");
-    // page + count, then one query each for: event cities, event statistics,
-    // city achievements, achievement cities.
-    assert_eq!(used, 6, "{} events took {used} store queries", events.len());
+    // The page, then one query each for: event cities, event statistics, city
+    // achievements, achievement cities. Nothing is counted: totalCount is not asked for.
+    assert_eq!(used, 5, "{} events took {used} store queries", events.len());
+
+    // Asking for totalCount adds the count, once.
+    let counted = query.replacen("events(first: 50) {", "events(first: 50) { totalCount", 1);
+    let before = app.store.query_count();
+    let data = app.data(&counted, json!({})).await;
+    assert_eq!(data["events"]["totalCount"].as_u64(), Some(events.len() as u64));
+    assert_eq!(app.store.query_count() - before, 6);
 }
 
 #[tokio::test]
