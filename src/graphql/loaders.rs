@@ -10,6 +10,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ErrorExtensions};
 
 use crate::error::Error;
+use crate::model::Span;
 use crate::store::{Entity, Rel, Store};
 
 /// Loads entities and relations from the store in batches.
@@ -94,6 +95,26 @@ impl<T: Entity> Loader<Related<T>> for StoreLoader {
         }
         Ok(out)
     }
+}
+
+/// Key: the text of a span, cut by the store.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Excerpt(pub Span);
+
+impl Loader<Excerpt> for StoreLoader {
+    type Value = String;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Excerpt]) -> Result<HashMap<Excerpt, String>, Self::Error> {
+        let spans: Vec<Span> = keys.iter().map(|key| key.0.clone()).collect();
+        let found = self.store.excerpts(&spans).await.map_err(Arc::new)?;
+        Ok(found.into_iter().map(|(span, text)| (Excerpt(span), text)).collect())
+    }
+}
+
+/// Returns the text a span covers (empty when its document is gone).
+pub async fn excerpt(ctx: &Context<'_>, span: &Span) -> async_graphql::Result<String> {
+    Ok(ctx.data_unchecked::<Loaders>().load_one(Excerpt(span.clone())).await.gql()?.unwrap_or_default())
 }
 
 /// Turns the project's errors into GraphQL errors with `extensions.code`.

@@ -8,10 +8,10 @@ use async_graphql::{
 use super::changes::{history, ChangeRecord};
 use super::connection::{Conn, PageArgs};
 use super::ids::{encode, NodeType};
-use super::loaders::{one, related, required, GqlResult};
+use super::loaders::{excerpt, one, related, required, GqlResult};
 use crate::model::{
-    char_slice, Achievement, AchievementList, City, Country, Date, Document, EntityKind, EntityRef, Event,
-    Organization, Span, Statistic, SubjectType,
+    Achievement, AchievementList, City, Country, Date, Document, EntityKind, EntityRef, Event, Organization, Span,
+    Statistic, SubjectType,
 };
 use crate::store::rel;
 
@@ -114,8 +114,7 @@ impl SourceSpan {
 
     /// Equals the document text between start and end.
     async fn excerpt(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let document: Document = required(ctx, &self.0.document).await?;
-        Ok(char_slice(&document.text, self.0.start, self.0.end).unwrap_or_default().to_owned())
+        excerpt(ctx, &self.0).await
     }
 }
 

@@ -241,7 +241,7 @@ impl fmt::Display for EntityRef {
 }
 
 /// Where a fact was read: a char range of a document's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Span {
     pub document: String,
     pub start: i64,

@@ -25,6 +25,7 @@ pub use page::{Bind, Cursor, Filter, Page, PageRequest, SortOrder};
 pub use write::{Committed, Write, ALL_KEYS, NOTIFY_CHANNEL};
 
 use crate::error::Error;
+use crate::model::Span;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/postgres");
@@ -169,6 +170,40 @@ impl Store {
         );
         let binds: Vec<Bind> = parents.iter().cloned().map(Bind::Text).collect();
         self.fetch(&sql, &binds).await?.iter().map(|row| parent_and_entity(row)).collect()
+    }
+
+    /// Returns the text of each span, cut by the database (its `substr` counts chars, as
+    /// spans do), so a short excerpt of a long document does not load the document.
+    /// Spans of unknown documents are left out.
+    pub async fn excerpts(&self, spans: &[Span]) -> Result<Vec<(Span, String)>, Error> {
+        if spans.is_empty() {
+            return Ok(Vec::new());
+        }
+        // VALUES columns are named column1.. on both SQLite and PostgreSQL.
+        let rows: Vec<String> = (0..spans.len()).map(|i| format!("({})", placeholders(i * 4 + 1, 4))).collect();
+        let sql = format!(
+            "SELECT s.column1 AS k, substr(d.text, CAST(s.column3 AS INTEGER) + 1, CAST(s.column4 AS INTEGER)) AS excerpt \
+             FROM (VALUES {}) s JOIN documents d ON d.id = s.column2",
+            rows.join(", ")
+        );
+        let mut binds = Vec::with_capacity(spans.len() * 4);
+        for (i, span) in spans.iter().enumerate() {
+            binds.extend([
+                Bind::Int(i as i64),
+                Bind::Text(span.document.clone()),
+                Bind::Int(span.start.max(0)),
+                Bind::Int((span.end - span.start).max(0)),
+            ]);
+        }
+        let mut out = Vec::with_capacity(spans.len());
+        for row in self.fetch(&sql, &binds).await? {
+            let k: i64 = row.try_get("k").map_err(Error::Store)?;
+            let excerpt: String = row.try_get("excerpt").map_err(Error::Store)?;
+            if let Some(span) = usize::try_from(k).ok().and_then(|k| spans.get(k)) {
+                out.push((span.clone(), excerpt));
+            }
+        }
+        Ok(out)
     }
 
     /// Returns every (parent, entity) pair of `rel`; the indexer uses it to denormalize.
