@@ -7,8 +7,9 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
-/// Bump when fields or analyzers change: an index of another version is rebuilt at startup.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bump when fields, analyzers or the storage format change: an index of another version
+/// is rebuilt at startup. (2: columns without zstd.)
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// English words, lowercased, accents folded, stemmed ("skiing" -> "ski").
 pub const STEMMED: &str = "ag_stemmed";

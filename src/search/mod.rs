@@ -5,6 +5,7 @@
 //! position) it applied in its commit payload; `indexer` keeps it following the store.
 
 pub mod documents;
+mod facets;
 mod fields;
 mod highlight;
 mod indexer;
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch, Notify};
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -385,10 +386,7 @@ impl SearchIndex {
         let wanted = request.limit.max(FEW_MATCHES) + 1;
         let top = TopDocs::with_limit(wanted).and_offset(request.offset);
         let (top, total, facet_counts) = if request.facets {
-            let mut facets = FacetCollector::for_field("facets");
-            for root in ["/type", "/category", "/city"] {
-                facets.add_facet(root);
-            }
+            let facets = facets::FacetCounter { field: "facets" };
             let (top, total, counts) = searcher.search(&query, &(top, Count, facets))?;
             (top, total, Some(counts))
         } else if count {
@@ -419,13 +417,14 @@ impl SearchIndex {
         let Some(facet_counts) = facet_counts else {
             return Ok(SearchResults { hits, total, ..Default::default() });
         };
-        let facets = [("type", "/type"), ("category", "/category"), ("city", "/city")]
+        let mut by_root: HashMap<String, Vec<(String, u64)>> = HashMap::new();
+        for ((root, value), count) in facet_counts {
+            by_root.entry(root).or_default().push((value, count));
+        }
+        let facets = ["type", "category", "city"]
             .into_iter()
-            .map(|(field, root)| {
-                let mut values: Vec<(String, u64)> = facet_counts
-                    .get(root)
-                    .map(|(facet, count)| (facet.to_path().last().map(|s| s.to_string()).unwrap_or_default(), count))
-                    .collect();
+            .map(|field| {
+                let mut values = by_root.remove(field).unwrap_or_default();
                 values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 FacetCounts { field, values }
             })
