@@ -443,6 +443,14 @@ def main():
     ]
     lines += http.get("commands", [])
     lines += ["python3 scripts/bench/report.py", "```", ""]
+    # Search rows of sizes the run did not cover (1M: minutes of data build) come from a
+    # separate run of the same bench, merged into search.json by size.
+    separate = (search or {}).get("command") or ""
+    in_run = (http.get("search") or {}).get("command") or ""
+    if separate and separate.replace(" --locked", "") != in_run.replace(" --locked", ""):
+        lines += [f"Search rows of sizes this run does not cover come from a separate run of the same bench, "
+                  f"merged into `target/bench/search.json` by size: `{separate}`, then "
+                  "`python3 scripts/bench/report.py`.", ""]
     lines += [
         "Request bodies are byte-identical for every server: `target/bench-data/http/SIZE/point-bodies.jsonl` "
         "(" + ", ".join(f"{n}: {s.get('point_slugs')} distinct statistics" for n, s in sizes_of(http)) + ") and "
