@@ -246,6 +246,7 @@ impl SearchQuery {
         let filter = filter.unwrap_or_default();
         let city =
             filter.city_id.as_ref().map(|id| decode_as(id, NodeType::City, "filter.cityId")).transpose().gql()?;
+        let selection = ctx.look_ahead();
         let request = SearchRequest {
             text: query,
             types: searchable,
@@ -255,9 +256,9 @@ impl SearchQuery {
             limit,
             // Only the work the selection asks for: counting every match, facets and
             // highlights each visit far more than the top of the page.
-            count: ctx.look_ahead().field("totalCount").exists(),
-            facets: ctx.look_ahead().field("facets").exists(),
-            highlights: ctx.look_ahead().field("edges").field("highlights").exists(),
+            count: selection.field("totalCount").exists(),
+            facets: selection.field("facets").exists(),
+            highlights: selection.field("edges").field("highlights").exists(),
         };
         let index = ctx.data_unchecked::<Arc<SearchIndex>>();
         let results = index.search(request).await.gql()?;

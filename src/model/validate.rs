@@ -198,8 +198,7 @@ impl Checker {
             self.problem(format!("{path}.end"), format!("must be greater than start ({})", span.start));
             return false;
         }
-        let actual = text.slice(span.start, span.end);
-        let Some(actual) = actual else {
+        let Some(actual) = text.slice(span.start, span.end) else {
             let length = text.text().chars().count();
             self.problem(path, format!("{}..{} is outside the document ({length} chars)", span.start, span.end));
             return false;

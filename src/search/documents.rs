@@ -130,10 +130,14 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
         .chain(events.iter().filter_map(|e| e.source.as_ref()))
         .chain(statistics.iter().map(|s| &s.source))
         .map(|span| span.document.clone());
-    let mut texts: HashMap<String, Document> = scope.lookup::<Document>(store, document_refs).await?;
-    texts.extend(documents.iter().map(|d| (d.id.clone(), d.clone())));
+    // Only the documents not read above: a rebuild reads every text once, and no text is copied.
+    let loaded: HashSet<&str> = documents.iter().map(|d| d.id.as_str()).collect();
+    let others: HashMap<String, Document> = match scope {
+        Scope::All => HashMap::new(),
+        Scope::Only(_) => scope.lookup(store, document_refs.filter(|id| !loaded.contains(id.as_str()))).await?,
+    };
     let texts: HashMap<&str, CharIndex<'_>> =
-        texts.values().map(|d| (d.id.as_str(), CharIndex::new(&d.text))).collect();
+        others.values().chain(&documents).map(|d| (d.id.as_str(), CharIndex::new(&d.text))).collect();
     let excerpt = |span: &crate::model::Span| {
         texts.get(span.document.as_str()).and_then(|d| d.slice(span.start, span.end)).unwrap_or("").to_owned()
     };
