@@ -188,7 +188,7 @@ pub fn measure(
     limits: &Limits,
     shape: &SchemaShape,
 ) -> Result<Checked, Refusal> {
-    let Some((name, root, selection_set)) = operation(&document, operation_name, shape) else {
+    let Some((name, root, selection_set)) = operation(document, operation_name, shape) else {
         let writes = document.operations.iter().any(|(_, operation)| operation.node.ty != OperationType::Query);
         return Ok(Checked { name: None, mutation: false, writes });
     };

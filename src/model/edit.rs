@@ -123,6 +123,45 @@ impl Dataset {
         self.find(target).is_some()
     }
 
+    /// Returns a dataset with no entity.
+    pub fn empty() -> Self {
+        Dataset {
+            format: super::dataset::FORMAT.to_owned(),
+            documents: Vec::new(),
+            countries: Vec::new(),
+            cities: Vec::new(),
+            friendships: Vec::new(),
+            organizations: Vec::new(),
+            events: Vec::new(),
+            lists: Vec::new(),
+            achievements: Vec::new(),
+            statistics: Vec::new(),
+        }
+    }
+
+    /// Adds the records of `other`, another part of the same graph with none of these
+    /// entities; a friendship both parts hold is kept once.
+    pub fn absorb(&mut self, other: Dataset) {
+        self.documents.extend(other.documents);
+        self.countries.extend(other.countries);
+        self.cities.extend(other.cities);
+        self.organizations.extend(other.organizations);
+        self.events.extend(other.events);
+        self.lists.extend(other.lists);
+        self.achievements.extend(other.achievements);
+        self.statistics.extend(other.statistics);
+        for friendship in other.friendships {
+            let [a, b] = &friendship.cities;
+            let known = self.friendships.iter().any(|f| {
+                let [x, y] = &f.cities;
+                (x == a && y == b) || (x == b && y == a)
+            });
+            if !known {
+                self.friendships.push(friendship);
+            }
+        }
+    }
+
     /// Returns every entity's state as JSON; a city's state includes its friendships.
     pub fn snapshots(&self) -> BTreeMap<EntityRef, Value> {
         let mut friends: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
@@ -369,6 +408,47 @@ pub fn diff(before: &Dataset, after: &Dataset) -> Vec<EntityChange> {
     }
     out.sort_by_key(|change| change.target.kind);
     out
+}
+
+/// Returns the entities whose spans cite a document whose text changed: they must be
+/// checked again, though their records did not change.
+pub fn citing_changed_text(before: &Dataset, after: &Dataset, changes: &[EntityChange]) -> BTreeSet<EntityRef> {
+    let mut out = BTreeSet::new();
+    for change in changes.iter().filter(|c| c.kind == ChangeKind::Updated && c.target.kind == EntityKind::Document) {
+        let text = |data: &Dataset| data.documents.iter().find(|d| d.id == change.target.id).map(|d| d.text.clone());
+        if text(before) != text(after) {
+            out.extend(after.referrers(&change.target));
+        }
+    }
+    out
+}
+
+/// What a write must have read before its result can be checked and recorded, given
+/// the part of the graph read so far (`before`), that part after the edit, and their
+/// difference. Returns the entities whose referrers must be read too (`requested`, the
+/// changed ones, and the lists of changed achievements, whose ranks must stay unique)
+/// and, with them, every entity they reference in either state.
+pub fn reads(
+    before: &Dataset,
+    after: &Dataset,
+    changes: &[EntityChange],
+    requested: &BTreeSet<EntityRef>,
+) -> (BTreeSet<EntityRef>, BTreeSet<EntityRef>) {
+    let mut core = requested.clone();
+    core.extend(changes.iter().map(|c| c.target.clone()));
+    core.extend(citing_changed_text(before, after, changes));
+    for data in [before, after] {
+        for achievement in &data.achievements {
+            if core.contains(&EntityRef::new(EntityKind::Achievement, &achievement.id)) {
+                core.insert(EntityRef::new(EntityKind::List, &achievement.list));
+            }
+        }
+    }
+    let mut wanted = core.clone();
+    for data in [before, after] {
+        wanted.extend(data.references().into_iter().filter(|(from, _, _)| core.contains(from)).map(|(_, to, _)| to));
+    }
+    (core, wanted)
 }
 
 /// Returns the changed entities and their neighbors in either state: everything whose

@@ -1,14 +1,28 @@
 //! Checks a parsed dataset for what its types cannot express: unique ids, slugs,
 //! references that resolve, spans that match their document, ranks, finite values.
+//! A whole dataset is checked before an import; a write checks only the entities it
+//! changes, within the part of the graph it read around them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::dataset::{Dataset, Problem, SpanRecord};
-use super::{is_slug, number, CharIndex, SubjectType};
+use super::{is_slug, number, CharIndex, EntityKind, EntityRef, SubjectType};
 
 /// Returns every problem in the dataset; an empty list means it can be imported.
 pub fn validate(dataset: &Dataset) -> Vec<Problem> {
-    let mut check = Checker::default();
+    check(dataset, None)
+}
+
+/// Returns the problems of the entities in `scope` (a city's include its friendships),
+/// checked against the rest of `dataset`: it must hold everything they reference, the
+/// other achievements of their lists and the other friendships of their cities.
+pub fn validate_only(dataset: &Dataset, scope: &BTreeSet<EntityRef>) -> Vec<Problem> {
+    check(dataset, Some(scope))
+}
+
+fn check(dataset: &Dataset, scope: Option<&BTreeSet<EntityRef>>) -> Vec<Problem> {
+    let mut check = Checker { problems: Vec::new(), scope };
+    let wanted = |kind: EntityKind, id: &str| scope.is_none_or(|scope| scope.contains(&EntityRef::new(kind, id)));
     if dataset.format != super::dataset::FORMAT {
         check.problem("$.format", format!("expected `{}`, found `{}`", super::dataset::FORMAT, dataset.format));
     }
@@ -16,30 +30,42 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
     // Each text is indexed once: checking a span does not walk the text from its start.
     let documents: HashMap<&str, CharIndex<'_>> =
         dataset.documents.iter().map(|d| (d.id.as_str(), CharIndex::new(&d.text))).collect();
-    let countries = check.ids("countries", dataset.countries.iter().map(|c| c.id.as_str()));
-    let cities = check.ids("cities", dataset.cities.iter().map(|c| c.id.as_str()));
-    let organizations = check.ids("organizations", dataset.organizations.iter().map(|o| o.id.as_str()));
-    let events = check.ids("events", dataset.events.iter().map(|e| e.id.as_str()));
-    let lists = check.ids("lists", dataset.lists.iter().map(|l| l.id.as_str()));
-    let achievements = check.ids("achievements", dataset.achievements.iter().map(|a| a.id.as_str()));
-    check.ids("documents", dataset.documents.iter().map(|d| d.id.as_str()));
-    check.ids("statistics", dataset.statistics.iter().map(|s| s.id.as_str()));
+    let countries = check.ids(EntityKind::Country, dataset.countries.iter().map(|c| c.id.as_str()));
+    let cities = check.ids(EntityKind::City, dataset.cities.iter().map(|c| c.id.as_str()));
+    let organizations = check.ids(EntityKind::Organization, dataset.organizations.iter().map(|o| o.id.as_str()));
+    let events = check.ids(EntityKind::Event, dataset.events.iter().map(|e| e.id.as_str()));
+    let lists = check.ids(EntityKind::List, dataset.lists.iter().map(|l| l.id.as_str()));
+    let achievements = check.ids(EntityKind::Achievement, dataset.achievements.iter().map(|a| a.id.as_str()));
+    check.ids(EntityKind::Document, dataset.documents.iter().map(|d| d.id.as_str()));
+    check.ids(EntityKind::Statistic, dataset.statistics.iter().map(|s| s.id.as_str()));
     let span = |check: &mut Checker, path: String, span: &SpanRecord| check.span(&documents, path, span);
 
     for (i, document) in dataset.documents.iter().enumerate() {
+        if !wanted(EntityKind::Document, &document.id) {
+            continue;
+        }
         check.non_empty(format!("$.documents[{i}].title"), &document.title);
         check.non_empty(format!("$.documents[{i}].text"), &document.text);
     }
     for (i, country) in dataset.countries.iter().enumerate() {
+        if !wanted(EntityKind::Country, &country.id) {
+            continue;
+        }
         check.non_empty(format!("$.countries[{i}].name"), &country.name);
     }
     for (i, city) in dataset.cities.iter().enumerate() {
+        if !wanted(EntityKind::City, &city.id) {
+            continue;
+        }
         check.non_empty(format!("$.cities[{i}].name"), &city.name);
         check.reference(format!("$.cities[{i}].country"), &countries, "country", &city.country);
     }
     let mut pairs = HashSet::new();
     for (i, friendship) in dataset.friendships.iter().enumerate() {
         let [a, b] = &friendship.cities;
+        if !wanted(EntityKind::City, a) && !wanted(EntityKind::City, b) {
+            continue;
+        }
         check.reference(format!("$.friendships[{i}].cities[0]"), &cities, "city", a);
         check.reference(format!("$.friendships[{i}].cities[1]"), &cities, "city", b);
         if a == b {
@@ -54,6 +80,9 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         }
     }
     for (i, organization) in dataset.organizations.iter().enumerate() {
+        if !wanted(EntityKind::Organization, &organization.id) {
+            continue;
+        }
         let path = format!("$.organizations[{i}]");
         check.non_empty(format!("{path}.name"), &organization.name);
         if let Some(country) = &organization.country {
@@ -67,6 +96,9 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         }
     }
     for (i, event) in dataset.events.iter().enumerate() {
+        if !wanted(EntityKind::Event, &event.id) {
+            continue;
+        }
         let path = format!("$.events[{i}]");
         check.non_empty(format!("{path}.name"), &event.name);
         if let Some(city) = &event.city {
@@ -83,20 +115,36 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         }
     }
     for (i, list) in dataset.lists.iter().enumerate() {
+        if !wanted(EntityKind::List, &list.id) {
+            continue;
+        }
         let path = format!("$.lists[{i}]");
         check.non_empty(format!("{path}.title"), &list.title);
         check.reference(format!("{path}.city"), &cities, "city", &list.city);
         check.references(&format!("{path}.organizers"), &organizations, "organization", &list.organizers);
         span(&mut check, format!("{path}.source"), &list.source);
     }
-    let mut ranks = HashMap::new();
+    // Who holds each rank of each list. A whole dataset names the later holders; a
+    // write names the changed achievement, whichever came first.
+    let mut holders: HashMap<(&str, i64), Vec<&str>> = HashMap::new();
+    for achievement in &dataset.achievements {
+        holders.entry((&achievement.list, achievement.rank)).or_default().push(&achievement.id);
+    }
     for (i, achievement) in dataset.achievements.iter().enumerate() {
+        if !wanted(EntityKind::Achievement, &achievement.id) {
+            continue;
+        }
         let path = format!("$.achievements[{i}]");
         check.non_empty(format!("{path}.title"), &achievement.title);
         check.reference(format!("{path}.list"), &lists, "list", &achievement.list);
+        let held = &holders[&(achievement.list.as_str(), achievement.rank)];
+        let other = match scope {
+            None => held.first().filter(|first| **first != achievement.id),
+            Some(_) => held.iter().find(|other| **other != achievement.id),
+        };
         if achievement.rank < 1 {
             check.problem(format!("{path}.rank"), format!("a rank starts at 1, found {}", achievement.rank));
-        } else if let Some(other) = ranks.insert((&achievement.list, achievement.rank), &achievement.id) {
+        } else if let Some(other) = other {
             check.problem(
                 format!("{path}.rank"),
                 format!("rank {} is already held by `{other}` in its list", achievement.rank),
@@ -113,6 +161,9 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
         }
     }
     for (i, statistic) in dataset.statistics.iter().enumerate() {
+        if !wanted(EntityKind::Statistic, &statistic.id) {
+            continue;
+        }
         let path = format!("$.statistics[{i}]");
         check.non_empty(format!("{path}.label"), &statistic.label);
         check.non_empty(format!("{path}.unit"), &statistic.unit);
@@ -140,25 +191,39 @@ pub fn validate(dataset: &Dataset) -> Vec<Problem> {
     check.problems
 }
 
-#[derive(Default)]
-struct Checker {
+struct Checker<'s> {
     problems: Vec<Problem>,
+    /// Only these entities are checked; all when `None`.
+    scope: Option<&'s BTreeSet<EntityRef>>,
 }
 
-impl Checker {
+impl Checker<'_> {
     fn problem(&mut self, path: impl Into<String>, message: String) {
         self.problems.push(Problem { path: path.into(), message });
     }
 
     /// Checks that the ids of one kind are unique slugs, and returns them.
-    fn ids<'a>(&mut self, kind: &str, ids: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
+    fn ids<'a>(&mut self, kind: EntityKind, ids: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
+        let ids: Vec<&str> = ids.collect();
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        if self.scope.is_some() {
+            for id in &ids {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
         let mut seen = HashSet::new();
-        for (i, id) in ids.enumerate() {
-            let path = format!("$.{kind}[{i}].id");
+        for (i, id) in ids.into_iter().enumerate() {
+            let first = seen.insert(id);
+            if self.scope.is_some_and(|scope| !scope.contains(&EntityRef::new(kind, id))) {
+                continue;
+            }
+            let path = format!("$.{}[{i}].id", kind.collection());
             if !is_slug(id) {
                 self.problem(path.clone(), format!("`{id}` is not a slug (lowercase ascii words joined by hyphens)"));
             }
-            if !seen.insert(id) {
+            // A whole dataset names the later copies; a write names every copy it changed.
+            let duplicate = if self.scope.is_some() { counts[id] > 1 } else { !first };
+            if duplicate {
                 self.problem(path, format!("duplicate id `{id}`"));
             }
         }
@@ -211,5 +276,36 @@ impl Checker {
             return false;
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scoped_check_names_the_changed_entity_whichever_came_first() {
+        let mut data = Dataset::bundled();
+        let (first, second) = (data.achievements[0].id.clone(), data.achievements[1].id.clone());
+        data.achievements[0].rank = data.achievements[1].rank;
+        let whole = validate(&data);
+        assert_eq!(whole.len(), 1);
+        assert_eq!(whole[0].path, "$.achievements[1].rank", "a whole dataset names the later holder");
+        let scope = BTreeSet::from([EntityRef::new(EntityKind::Achievement, first)]);
+        let scoped = validate_only(&data, &scope);
+        assert_eq!(scoped.len(), 1);
+        assert_eq!(scoped[0].path, "$.achievements[0].rank");
+        assert!(scoped[0].message.contains(&format!("`{second}`")), "{}", scoped[0].message);
+    }
+
+    #[test]
+    fn a_scoped_check_leaves_out_what_is_outside_its_scope() {
+        let mut data = Dataset::bundled();
+        data.statistics[3].label = " ".to_owned();
+        data.cities[0].country = "nowhere".to_owned();
+        let city = EntityRef::new(EntityKind::City, data.cities[0].id.clone());
+        let scoped = validate_only(&data, &BTreeSet::from([city]));
+        assert_eq!(scoped.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["$.cities[0].country"]);
+        assert_eq!(validate(&data).len(), 2);
     }
 }

@@ -1,86 +1,106 @@
-//! Reads the whole graph back as a dataset: the state a write starts from, and the
-//! `export` command's output.
+//! Reads the graph back as a dataset: the whole of it (the `export` command, imports)
+//! or the part around a write (the entities it touches and what they reference).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use sqlx::Row;
 
-use super::{group, rel, Store};
+use super::{group, placeholders, rel, Bind, Entity, Rel, Store};
 use crate::error::Error;
 use crate::model::dataset::{
     AchievementRecord, CityRecord, CountryRecord, Dataset, DocumentRecord, EventRecord, FriendshipRecord, ListRecord,
     OrganizationRecord, SpanRecord, StatisticRecord, SubjectRecord, FORMAT,
 };
 use crate::model::{
-    Achievement, AchievementList, CharIndex, City, Country, Document, Event, Organization, Span, Statistic,
+    Achievement, AchievementList, CharIndex, City, Country, Document, EntityKind, EntityRef, Event, Organization, Span,
+    Statistic,
 };
+
+/// Which entities a read covers.
+#[derive(Clone, Copy)]
+pub enum Part<'a> {
+    /// The whole graph, in the order entities were added.
+    All,
+    /// These entities (unknown ones are skipped), ordered by id, with every friendship of
+    /// the cities among them. Excerpts of documents not asked for are cut by the database.
+    Only(&'a BTreeSet<EntityRef>),
+}
+
+impl Part<'_> {
+    fn ids(self, kind: EntityKind) -> Option<Vec<String>> {
+        match self {
+            Part::All => None,
+            Part::Only(refs) => Some(refs.iter().filter(|r| r.kind == kind).map(|r| r.id.clone()).collect()),
+        }
+    }
+}
 
 impl Store {
     /// Returns the whole graph as a dataset, in the order entities were added.
     pub async fn export(&self) -> Result<Dataset, Error> {
-        let documents: Vec<Document> = self.all().await?;
+        self.read(Part::All).await
+    }
+
+    /// Returns part of the graph (or all of it) as a dataset.
+    pub async fn read(&self, part: Part<'_>) -> Result<Dataset, Error> {
+        let documents: Vec<Document> = self.rows(part, EntityKind::Document).await?;
+        let countries: Vec<Country> = self.rows(part, EntityKind::Country).await?;
+        let cities: Vec<City> = self.rows(part, EntityKind::City).await?;
+        let organizations: Vec<Organization> = self.rows(part, EntityKind::Organization).await?;
+        let events: Vec<Event> = self.rows(part, EntityKind::Event).await?;
+        let lists: Vec<AchievementList> = self.rows(part, EntityKind::List).await?;
+        let achievements: Vec<Achievement> = self.rows(part, EntityKind::Achievement).await?;
+        let statistics: Vec<Statistic> = self.rows(part, EntityKind::Statistic).await?;
+        let achievement_ids = ids(&achievements);
+        let mut achievement_cities = self.links(rel::CITIES_OF_ACHIEVEMENT, part, &achievement_ids).await?;
+        let mut achievement_organizations =
+            self.links(rel::ORGANIZATIONS_OF_ACHIEVEMENT, part, &achievement_ids).await?;
+        let mut achievement_events = self.links(rel::EVENTS_OF_ACHIEVEMENT, part, &achievement_ids).await?;
+        let mut event_organizers = self.links(rel::ORGANIZERS_OF_EVENT, part, &ids(&events)).await?;
+        let mut list_organizers = self.links(rel::ORGANIZERS_OF_LIST, part, &ids(&lists)).await?;
+        let friendships = self.friendships(part, &ids(&cities)).await?;
+
+        // Excerpts: cut from the texts read, and by the database for the other documents.
         let texts: HashMap<&str, CharIndex<'_>> =
             documents.iter().map(|d| (d.id.as_str(), CharIndex::new(&d.text))).collect();
+        let mut elsewhere: Vec<Span> = Vec::new();
+        let spans = organizations
+            .iter()
+            .filter_map(|o| o.source.as_ref())
+            .chain(events.iter().filter_map(|e| e.source.as_ref()))
+            .chain(lists.iter().map(|l| &l.source))
+            .chain(achievements.iter().map(|a| &a.source))
+            .chain(statistics.iter().map(|s| &s.source))
+            .chain(friendships.iter().filter_map(|(_, _, s)| s.as_ref()));
+        for span in spans {
+            if !texts.contains_key(span.document.as_str()) {
+                elsewhere.push(span.clone());
+            }
+        }
+        let cut: HashMap<Span, String> = self.excerpts(&elsewhere).await?.into_iter().collect();
         let span = |span: &Span| SpanRecord {
             document: span.document.clone(),
             start: span.start,
             end: span.end,
-            excerpt: texts
-                .get(span.document.as_str())
-                .and_then(|text| text.slice(span.start, span.end))
-                .unwrap_or_default()
-                .to_owned(),
+            excerpt: match texts.get(span.document.as_str()) {
+                Some(text) => text.slice(span.start, span.end).unwrap_or_default().to_owned(),
+                None => cut.get(span).cloned().unwrap_or_default(),
+            },
         };
-        let mut achievement_cities =
-            group(self.related_all(rel::CITIES_OF_ACHIEVEMENT).await?.into_iter().map(|(p, c)| (p, c.id)));
-        let mut achievement_organizations =
-            group(self.related_all(rel::ORGANIZATIONS_OF_ACHIEVEMENT).await?.into_iter().map(|(p, o)| (p, o.id)));
-        let mut achievement_events =
-            group(self.related_all(rel::EVENTS_OF_ACHIEVEMENT).await?.into_iter().map(|(p, e)| (p, e.id)));
-        let mut event_organizers =
-            group(self.related_all(rel::ORGANIZERS_OF_EVENT).await?.into_iter().map(|(p, o)| (p, o.id)));
-        let mut list_organizers =
-            group(self.related_all(rel::ORGANIZERS_OF_LIST).await?.into_iter().map(|(p, o)| (p, o.id)));
-
-        let mut friendships = Vec::new();
-        let rows = self
-            .fetch(
-                "SELECT city_a, city_b, source_document, source_start, source_end FROM friendships ORDER BY seq",
-                &[],
-            )
-            .await?;
-        for row in rows {
-            let get_text = |column: &str| row.try_get::<String, _>(column).map_err(Error::Store);
-            let document: Option<String> = row.try_get("source_document").map_err(Error::Store)?;
-            let source = match document {
-                Some(document) => {
-                    let start: i64 = row.try_get("source_start").map_err(Error::Store)?;
-                    let end: i64 = row.try_get("source_end").map_err(Error::Store)?;
-                    Some(span(&Span { document, start, end }))
-                }
-                None => None,
-            };
-            friendships.push(FriendshipRecord { cities: [get_text("city_a")?, get_text("city_b")?], source });
-        }
+        let friendships = friendships
+            .iter()
+            .map(|(a, b, source)| FriendshipRecord {
+                cities: [a.clone(), b.clone()],
+                source: source.as_ref().map(span),
+            })
+            .collect();
 
         Ok(Dataset {
             format: FORMAT.to_owned(),
-            countries: self
-                .all::<Country>()
-                .await?
-                .into_iter()
-                .map(|c| CountryRecord { id: c.id, name: c.name })
-                .collect(),
-            cities: self
-                .all::<City>()
-                .await?
-                .into_iter()
-                .map(|c| CityRecord { id: c.id, name: c.name, country: c.country })
-                .collect(),
+            countries: countries.into_iter().map(|c| CountryRecord { id: c.id, name: c.name }).collect(),
+            cities: cities.into_iter().map(|c| CityRecord { id: c.id, name: c.name, country: c.country }).collect(),
             friendships,
-            organizations: self
-                .all::<Organization>()
-                .await?
+            organizations: organizations
                 .into_iter()
                 .map(|o| OrganizationRecord {
                     source: o.source.as_ref().map(span),
@@ -92,9 +112,7 @@ impl Store {
                     founded_on: o.founded_on,
                 })
                 .collect(),
-            events: self
-                .all::<Event>()
-                .await?
+            events: events
                 .into_iter()
                 .map(|e| EventRecord {
                     source: e.source.as_ref().map(span),
@@ -106,9 +124,7 @@ impl Store {
                     city: e.city,
                 })
                 .collect(),
-            lists: self
-                .all::<AchievementList>()
-                .await?
+            lists: lists
                 .into_iter()
                 .map(|l| ListRecord {
                     source: span(&l.source),
@@ -120,9 +136,7 @@ impl Store {
                     stages: l.stages,
                 })
                 .collect(),
-            achievements: self
-                .all::<Achievement>()
-                .await?
+            achievements: achievements
                 .into_iter()
                 .map(|a| AchievementRecord {
                     source: span(&a.source),
@@ -137,9 +151,7 @@ impl Store {
                     summary: a.summary,
                 })
                 .collect(),
-            statistics: self
-                .all::<Statistic>()
-                .await?
+            statistics: statistics
                 .into_iter()
                 .map(|s| StatisticRecord {
                     source: span(&s.source),
@@ -164,4 +176,75 @@ impl Store {
                 .collect(),
         })
     }
+}
+
+impl Store {
+    /// Returns the entities of one kind in `part`.
+    async fn rows<T: Entity>(&self, part: Part<'_>, kind: EntityKind) -> Result<Vec<T>, Error> {
+        match part.ids(kind) {
+            None => self.all::<T>().await,
+            Some(ids) => {
+                let mut rows = self.by_ids::<T>(&ids).await?;
+                rows.sort_by(|a, b| a.id().cmp(b.id()));
+                Ok(rows)
+            }
+        }
+    }
+
+    /// Returns the ids `rel` links to each of `owners` (to every owner for the whole graph).
+    async fn links<T: Entity>(
+        &self,
+        rel: Rel<T>,
+        part: Part<'_>,
+        owners: &[String],
+    ) -> Result<HashMap<String, Vec<String>>, Error> {
+        let pairs = match part {
+            Part::All => self.related_all(rel).await?,
+            Part::Only(_) => self.related(rel, owners).await?,
+        };
+        Ok(group(pairs.into_iter().map(|(owner, target)| (owner, target.id().to_owned()))))
+    }
+
+    /// Returns the friendships (both cities and the source span) of the whole graph, or
+    /// every friendship of `cities`.
+    async fn friendships(
+        &self,
+        part: Part<'_>,
+        cities: &[String],
+    ) -> Result<Vec<(String, String, Option<Span>)>, Error> {
+        const COLUMNS: &str = "city_a, city_b, source_document, source_start, source_end";
+        let rows = match part {
+            Part::All => self.fetch(&format!("SELECT {COLUMNS} FROM friendships ORDER BY seq"), &[]).await?,
+            Part::Only(_) if cities.is_empty() => Vec::new(),
+            Part::Only(_) => {
+                let n = cities.len();
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM friendships WHERE city_a IN ({}) OR city_b IN ({}) ORDER BY seq",
+                    placeholders(1, n),
+                    placeholders(n + 1, n)
+                );
+                let binds: Vec<Bind> = cities.iter().chain(cities).cloned().map(Bind::Text).collect();
+                self.fetch(&sql, &binds).await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                let text = |column: &str| row.try_get::<String, _>(column).map_err(Error::Store);
+                let document: Option<String> = row.try_get("source_document").map_err(Error::Store)?;
+                let source = match document {
+                    Some(document) => Some(Span {
+                        document,
+                        start: row.try_get("source_start").map_err(Error::Store)?,
+                        end: row.try_get("source_end").map_err(Error::Store)?,
+                    }),
+                    None => None,
+                };
+                Ok((text("city_a")?, text("city_b")?, source))
+            })
+            .collect()
+    }
+}
+
+fn ids<T: Entity>(rows: &[T]) -> Vec<String> {
+    rows.iter().map(|row| row.id().to_owned()).collect()
 }

@@ -9,6 +9,7 @@ mod changes;
 mod entities;
 mod export;
 mod page;
+mod referrers;
 mod write;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use sqlx::{AnyPool, Row};
 
 pub use changes::{HistoryEntry, OutboxEntry};
 pub use entities::{rel, Entity, Rel};
+pub use export::Part;
 pub use page::{Bind, Cursor, Filter, Page, PageRequest, SortOrder};
 pub use write::{Committed, Write, ALL_KEYS, NOTIFY_CHANNEL};
 

@@ -502,3 +502,45 @@ async fn concurrent_writers_neither_lose_writes_nor_overwrite_each_other() {
     }
     assert_eq!(app.count("statistics").await, 93);
 }
+
+/// A write reads only the part of the graph around it. These are the rules that reach
+/// beyond that part: each is kept as if the whole graph had been read.
+#[tokio::test]
+async fn a_write_around_one_entity_keeps_the_rules_of_the_whole_graph() {
+    let app = spawn_app().await;
+    // A slug made from a name skips every slug taken, however many.
+    let japan = app.id_of("country", "japan").await;
+    let create = r#"mutation($c: ID!) { createCity(input: { name: "Sendai", countryId: $c }) { slug } }"#;
+    for expected in ["sendai-2", "sendai-3"] {
+        assert_eq!(app.edit_ok(create, json!({ "c": japan })).await["createCity"]["slug"], expected);
+    }
+    // A rank is unique in its list, whichever achievement held it first.
+    let films = app.id_of("achievement", FILMS).await;
+    let update = r#"mutation($id: ID!) { updateAchievement(id: $id, patch: { rank: 1 }) { rank } }"#;
+    let refused = app.edit(update, json!({ "id": films })).await;
+    assert_eq!(first_error(&refused), ("BAD_USER_INPUT".to_owned(), "patch.rank".to_owned()));
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("already held by"), "{refused:#}");
+}
+
+/// Cascading deletes follow references as far as they go: the stored graph afterwards is
+/// exactly what the same delete makes of the whole dataset in memory.
+#[tokio::test]
+async fn a_cascading_delete_leaves_what_the_whole_graph_delete_leaves() {
+    use achievement_graph::model::dataset::Dataset;
+    use achievement_graph::model::{EntityKind, EntityRef};
+    let cases = [
+        ("city", "deleteCity", EntityKind::City, "changchun"),
+        ("document", "deleteDocument", EntityKind::Document, "changchun-top-ten-2019"),
+        ("event", "deleteEvent", EntityKind::Event, "vasaloppet"),
+    ];
+    for (field, mutation, kind, slug) in cases {
+        let app = spawn_app().await;
+        let id = app.id_of(field, slug).await;
+        let query = format!(r#"mutation($id: ID!) {{ {mutation}(id: $id, cascade: true) }}"#);
+        app.edit_ok(&query, json!({ "id": id })).await;
+        let mut expected = Dataset::bundled();
+        expected.delete(&EntityRef::new(kind, slug), true).unwrap();
+        let stored = app.store.export().await.unwrap();
+        assert_eq!(serde_json::to_value(&stored).unwrap(), serde_json::to_value(&expected).unwrap(), "{mutation}");
+    }
+}

@@ -8,7 +8,7 @@ use super::inputs::{
     CountryInput, CountryPatch, DocumentInput, DocumentPatch, EventInput, EventPatch, OrganizationInput,
     OrganizationPatch, SourceSpanInput, StatisticInput, StatisticPatch,
 };
-use super::{new_slug, write, Focus};
+use super::{new_slug, write, Focus, Reads};
 use crate::error::Error;
 use crate::graphql::ids::{decode_as, decode_ref, encode_ref, NodeType};
 use crate::graphql::loaders::{one, GqlResult};
@@ -70,11 +70,11 @@ async fn create<T: Entity + Send>(
     kind: EntityKind,
     slug: Option<String>,
     name: (&str, &str),
-    add: impl FnOnce(&mut Dataset, String) -> Result<(), Error>,
+    mut add: impl FnMut(&mut Dataset, String) -> Result<(), Error>,
 ) -> async_graphql::Result<T> {
     let mut made = String::new();
-    write(ctx, operation, None, |data| {
-        made = new_slug(data, kind, slug, name, "input.slug")?;
+    write(ctx, operation, None, Reads::Around(Vec::new()), |data| {
+        made = new_slug(data, kind, slug.clone(), name, "input.slug")?;
         add(data, made.clone())?;
         Ok(Focus::on(EntityRef::new(kind, made.clone()), "input"))
     })
@@ -91,10 +91,10 @@ async fn update<T: Entity + Send>(
     id: &ID,
     kind: NodeType,
     expected_version: Option<i64>,
-    apply: impl FnOnce(&mut Dataset, &EntityRef) -> Result<(), Error>,
+    mut apply: impl FnMut(&mut Dataset, &EntityRef) -> Result<(), Error>,
 ) -> async_graphql::Result<T> {
     let entity = target(id, kind, "id").gql()?;
-    write(ctx, operation, Some((&entity, expected_version)), |data| {
+    write(ctx, operation, Some((&entity, expected_version)), Reads::Around(Vec::new()), |data| {
         apply(data, &entity)?;
         Ok(Focus::on(entity.clone(), "patch"))
     })
@@ -114,7 +114,7 @@ async fn delete(
 ) -> async_graphql::Result<ID> {
     let entity = target(id, kind, "id").gql()?;
     let cascade = cascade.unwrap_or(false);
-    write(ctx, operation, Some((&entity, expected_version)), |data| {
+    write(ctx, operation, Some((&entity, expected_version)), Reads::Around(Vec::new()), |data| {
         data.delete(&entity, cascade).map_err(|referrers| {
             let shown: Vec<String> = referrers.iter().take(5).map(ToString::to_string).collect();
             let more = if referrers.len() > 5 { format!(" and {} more", referrers.len() - 5) } else { String::new() };
@@ -138,7 +138,7 @@ impl MutationRoot {
     async fn create_document(&self, ctx: &Context<'_>, input: DocumentInput) -> async_graphql::Result<Document> {
         let (slug, name) = (input.slug.clone(), input.title.clone());
         create(ctx, "createDocument", EntityKind::Document, slug, (&name, "input.title"), |data, slug| {
-            data.documents.push(input.record(slug));
+            data.documents.push(input.clone().record(slug));
             Ok(())
         })
         .await
@@ -153,7 +153,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Document> {
         update(ctx, "updateDocument", &id, NodeType::Document, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.documents, entity, |r| &r.id)?)
+            patch.clone().apply(record_mut(&mut data.documents, entity, |r| &r.id)?)
         })
         .await
     }
@@ -172,7 +172,7 @@ impl MutationRoot {
     async fn create_country(&self, ctx: &Context<'_>, input: CountryInput) -> async_graphql::Result<Country> {
         let (slug, name) = (input.slug.clone(), input.name.clone());
         create(ctx, "createCountry", EntityKind::Country, slug, (&name, "input.name"), |data, slug| {
-            data.countries.push(input.record(slug));
+            data.countries.push(input.clone().record(slug));
             Ok(())
         })
         .await
@@ -186,7 +186,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Country> {
         update(ctx, "updateCountry", &id, NodeType::Country, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.countries, entity, |r| &r.id)?);
+            patch.clone().apply(record_mut(&mut data.countries, entity, |r| &r.id)?);
             Ok(())
         })
         .await
@@ -206,7 +206,7 @@ impl MutationRoot {
     async fn create_city(&self, ctx: &Context<'_>, input: CityInput) -> async_graphql::Result<City> {
         let (slug, name) = (input.slug.clone(), input.name.clone());
         create(ctx, "createCity", EntityKind::City, slug, (&name, "input.name"), |data, slug| {
-            data.cities.push(input.record(slug)?);
+            data.cities.push(input.clone().record(slug)?);
             Ok(())
         })
         .await
@@ -220,7 +220,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<City> {
         update(ctx, "updateCity", &id, NodeType::City, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.cities, entity, |r| &r.id)?)
+            patch.clone().apply(record_mut(&mut data.cities, entity, |r| &r.id)?)
         })
         .await
     }
@@ -247,7 +247,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<City> {
         let city = target(&city_id, NodeType::City, "cityId").gql()?;
         let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
-        write(ctx, "linkCities", Some((&city, None)), |data| {
+        write(ctx, "linkCities", Some((&city, None)), Reads::Around(vec![friend.clone()]), |data| {
             friendship_check(data, &city, &friend)?;
             let source = source.as_ref().map(|s| s.record(&data.documents, "source")).transpose()?;
             match data.friendships.iter_mut().find(|f| is_pair(f, &city.id, &friend.id)) {
@@ -274,7 +274,7 @@ impl MutationRoot {
     async fn unlink_cities(&self, ctx: &Context<'_>, city_id: ID, friend_id: ID) -> async_graphql::Result<City> {
         let city = target(&city_id, NodeType::City, "cityId").gql()?;
         let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
-        write(ctx, "unlinkCities", Some((&city, None)), |data| {
+        write(ctx, "unlinkCities", Some((&city, None)), Reads::Around(vec![friend.clone()]), |data| {
             friendship_check(data, &city, &friend)?;
             let before = data.friendships.len();
             data.friendships.retain(|f| !is_pair(f, &city.id, &friend.id));
@@ -295,7 +295,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<Organization> {
         let (slug, name) = (input.slug.clone(), input.name.clone());
         create(ctx, "createOrganization", EntityKind::Organization, slug, (&name, "input.name"), |data, slug| {
-            let record = input.record(slug, &data.documents)?;
+            let record = input.clone().record(slug, &data.documents)?;
             data.organizations.push(record);
             Ok(())
         })
@@ -310,7 +310,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Organization> {
         update(ctx, "updateOrganization", &id, NodeType::Organization, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.organizations, entity, |r| &r.id)?, &data.documents)
+            patch.clone().apply(record_mut(&mut data.organizations, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -329,7 +329,7 @@ impl MutationRoot {
     async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<Event> {
         let (slug, name) = (input.slug.clone(), input.name.clone());
         create(ctx, "createEvent", EntityKind::Event, slug, (&name, "input.name"), |data, slug| {
-            let record = input.record(slug, &data.documents)?;
+            let record = input.clone().record(slug, &data.documents)?;
             data.events.push(record);
             Ok(())
         })
@@ -344,7 +344,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Event> {
         update(ctx, "updateEvent", &id, NodeType::Event, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.events, entity, |r| &r.id)?, &data.documents)
+            patch.clone().apply(record_mut(&mut data.events, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -367,7 +367,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<AchievementList> {
         let (slug, name) = (input.slug.clone(), input.title.clone());
         create(ctx, "createAchievementList", EntityKind::List, slug, (&name, "input.title"), |data, slug| {
-            let record = input.record(slug, &data.documents)?;
+            let record = input.clone().record(slug, &data.documents)?;
             data.lists.push(record);
             Ok(())
         })
@@ -382,7 +382,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<AchievementList> {
         update(ctx, "updateAchievementList", &id, NodeType::AchievementList, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.lists, entity, |r| &r.id)?, &data.documents)
+            patch.clone().apply(record_mut(&mut data.lists, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -405,7 +405,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<Achievement> {
         let (slug, name) = (input.slug.clone(), input.title.clone());
         create(ctx, "createAchievement", EntityKind::Achievement, slug, (&name, "input.title"), |data, slug| {
-            let record = input.record(slug, &data.documents)?;
+            let record = input.clone().record(slug, &data.documents)?;
             data.achievements.push(record);
             Ok(())
         })
@@ -421,7 +421,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Achievement> {
         update(ctx, "updateAchievement", &id, NodeType::Achievement, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.achievements, entity, |r| &r.id)?, &data.documents)
+            patch.clone().apply(record_mut(&mut data.achievements, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -447,7 +447,7 @@ impl MutationRoot {
     ) -> async_graphql::Result<Achievement> {
         let entity = target(&achievement_id, NodeType::Achievement, "achievementId").gql()?;
         let other = decode_ref(&target_id, "targetId").gql()?;
-        write(ctx, "linkAchievement", Some((&entity, expected_version)), |data| {
+        write(ctx, "linkAchievement", Some((&entity, expected_version)), Reads::Around(vec![other.clone()]), |data| {
             let linked = achievement_links(data, &entity, &other)?;
             if linked.contains(&other.id) {
                 return Err(Error::bad_input("targetId", format!("{entity} is already linked to {other}")));
@@ -470,14 +470,20 @@ impl MutationRoot {
     ) -> async_graphql::Result<Achievement> {
         let entity = target(&achievement_id, NodeType::Achievement, "achievementId").gql()?;
         let other = decode_ref(&target_id, "targetId").gql()?;
-        write(ctx, "unlinkAchievement", Some((&entity, expected_version)), |data| {
-            let linked = achievement_links(data, &entity, &other)?;
-            if !linked.contains(&other.id) {
-                return Err(Error::bad_input("targetId", format!("{entity} is not linked to {other}")));
-            }
-            linked.retain(|id| *id != other.id);
-            Ok(Focus::on(entity.clone(), "targetId"))
-        })
+        write(
+            ctx,
+            "unlinkAchievement",
+            Some((&entity, expected_version)),
+            Reads::Around(vec![other.clone()]),
+            |data| {
+                let linked = achievement_links(data, &entity, &other)?;
+                if !linked.contains(&other.id) {
+                    return Err(Error::bad_input("targetId", format!("{entity} is not linked to {other}")));
+                }
+                linked.retain(|id| *id != other.id);
+                Ok(Focus::on(entity.clone(), "targetId"))
+            },
+        )
         .await
         .gql()?;
         reload(ctx, &entity.id).await
@@ -486,7 +492,7 @@ impl MutationRoot {
     async fn create_statistic(&self, ctx: &Context<'_>, input: StatisticInput) -> async_graphql::Result<Statistic> {
         let (slug, name) = (input.slug.clone(), input.label.clone());
         create(ctx, "createStatistic", EntityKind::Statistic, slug, (&name, "input.label"), |data, slug| {
-            let record = input.record(slug, &data.documents)?;
+            let record = input.clone().record(slug, &data.documents)?;
             data.statistics.push(record);
             Ok(())
         })
@@ -501,7 +507,7 @@ impl MutationRoot {
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Statistic> {
         update(ctx, "updateStatistic", &id, NodeType::Statistic, expected_version, |data, entity| {
-            patch.apply(record_mut(&mut data.statistics, entity, |r| &r.id)?, &data.documents)
+            patch.clone().apply(record_mut(&mut data.statistics, entity, |r| &r.id)?, &data.documents)
         })
         .await
     }
@@ -516,8 +522,8 @@ impl MutationRoot {
     ) -> async_graphql::Result<Statistic> {
         let entity = target(&statistic_id, NodeType::Statistic, "statisticId").gql()?;
         let new_subject = subject(&subject_id, "subjectId").gql()?;
-        write(ctx, "setStatisticSubject", Some((&entity, expected_version)), |data| {
-            record_mut(&mut data.statistics, &entity, |r| &r.id)?.subject = new_subject;
+        write(ctx, "setStatisticSubject", Some((&entity, expected_version)), Reads::Around(Vec::new()), |data| {
+            record_mut(&mut data.statistics, &entity, |r| &r.id)?.subject = new_subject.clone();
             Ok(Focus { target: Some(entity.clone()), arg: "" })
         })
         .await
@@ -553,7 +559,7 @@ impl MutationRoot {
                 })
                 .gql()?
         };
-        let committed = write(ctx, "importDataset", None, |data| {
+        let committed = write(ctx, "importDataset", None, Reads::All, |data| {
             if incoming.format != crate::model::dataset::FORMAT {
                 return Err(Error::bad_input(
                     "dataset.format",

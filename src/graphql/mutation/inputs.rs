@@ -89,7 +89,7 @@ pub fn subject(id: &ID, field: &str) -> Result<SubjectRecord, Error> {
     Ok(SubjectRecord { kind, id: slug })
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct DocumentInput {
     /// The slug; made from the title when absent.
     pub slug: Option<String>,
@@ -111,7 +111,7 @@ impl DocumentInput {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct DocumentPatch {
     pub title: Option<String>,
     /// Refused while it would move text that spans cite.
@@ -129,13 +129,13 @@ impl DocumentPatch {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct CountryInput {
     pub slug: Option<String>,
     pub name: String,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct CountryPatch {
     pub name: Option<String>,
 }
@@ -152,14 +152,14 @@ impl CountryPatch {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct CityInput {
     pub slug: Option<String>,
     pub name: String,
     pub country_id: ID,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct CityPatch {
     pub name: Option<String>,
     pub country_id: Option<ID>,
@@ -180,7 +180,7 @@ impl CityPatch {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct OrganizationInput {
     pub slug: Option<String>,
     pub name: String,
@@ -191,7 +191,7 @@ pub struct OrganizationInput {
     pub source: Option<SourceSpanInput>,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct OrganizationPatch {
     pub name: Option<String>,
     pub kind: Option<OrganizationKind>,
@@ -226,7 +226,7 @@ impl OrganizationPatch {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct EventInput {
     pub slug: Option<String>,
     pub name: String,
@@ -237,7 +237,7 @@ pub struct EventInput {
     pub source: Option<SourceSpanInput>,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct EventPatch {
     pub name: Option<String>,
     pub start_date: MaybeUndefined<Date>,
@@ -275,7 +275,7 @@ impl EventPatch {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct AchievementListInput {
     pub slug: Option<String>,
     pub title: String,
@@ -286,7 +286,7 @@ pub struct AchievementListInput {
     pub source: SourceSpanInput,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct AchievementListPatch {
     pub title: Option<String>,
     pub city_id: Option<ID>,
@@ -325,7 +325,7 @@ impl AchievementListPatch {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct AchievementInput {
     /// The slug; made from the title when absent.
     pub slug: Option<String>,
@@ -341,7 +341,7 @@ pub struct AchievementInput {
     pub event_ids: Option<Vec<ID>>,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct AchievementPatch {
     pub rank: Option<i32>,
     pub title: Option<String>,
@@ -397,7 +397,7 @@ impl AchievementPatch {
     }
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct StatisticInput {
     /// The slug; made from the label when absent.
     pub slug: Option<String>,
@@ -412,7 +412,7 @@ pub struct StatisticInput {
     pub source: SourceSpanInput,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Clone)]
 pub struct StatisticPatch {
     pub subject_id: Option<ID>,
     pub label: Option<String>,

@@ -1,11 +1,13 @@
 //! The write side of the schema. Every mutation is one write: check the token, read
-//! the graph under the writer lock, edit it, validate the result with the dataset
-//! rules, commit the difference with its audit and outbox rows, and answer once this
-//! server's search shows the change (read-your-writes).
+//! the part of the graph around the write under the writer lock, edit it, validate
+//! what changed with the dataset rules, commit the difference with its audit and
+//! outbox rows, and answer once this server's search shows the change
+//! (read-your-writes).
 
 mod fields;
 mod inputs;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,10 +18,11 @@ pub use fields::MutationRoot;
 use crate::auth::Caller;
 use crate::error::Error;
 use crate::model::dataset::{Dataset, Problem};
-use crate::model::validate::validate;
+use crate::model::edit::{citing_changed_text, diff, reads, ChangeKind};
+use crate::model::validate::{validate, validate_only};
 use crate::model::{is_slug, EntityKind, EntityRef};
 use crate::search::SearchIndex;
-use crate::store::{Committed, Store};
+use crate::store::{Committed, Part, Store};
 
 /// How long a mutation waits for its change to become searchable before answering anyway.
 const SEARCHABLE_WAIT: Duration = Duration::from_secs(5);
@@ -37,14 +40,28 @@ impl Focus {
     }
 }
 
+/// What a write reads of the graph before it edits it.
+pub(crate) enum Reads {
+    /// The part around the entity whose version is checked and these: what references
+    /// them, what they reference, and more as the edit shows it needs it.
+    Around(Vec<EntityRef>),
+    /// The whole graph (an import).
+    All,
+}
+
+/// After this many rounds of reading around a write, it reads the whole graph instead.
+const MAX_ROUNDS: usize = 8;
+
 /// Runs one write. `expected` names the entity whose version the caller read (it must
 /// exist, and match when given); `edit` changes the graph and says where to point
-/// validation problems. Returns `None` when the edit changed nothing.
+/// validation problems. It may run more than once, on more of the graph each time, and
+/// only its last run counts. Returns `None` when the edit changed nothing.
 pub(crate) async fn write(
     ctx: &Context<'_>,
     operation: &'static str,
     expected: Option<(&EntityRef, Option<i64>)>,
-    edit: impl FnOnce(&mut Dataset) -> Result<Focus, Error>,
+    reads: Reads,
+    mut edit: impl FnMut(&mut Dataset) -> Result<Focus, Error>,
 ) -> Result<Option<Committed>, Error> {
     let actor = ctx.data_opt::<Caller>().unwrap_or(&Caller::Anonymous).writer()?.to_owned();
     let store = ctx.data_unchecked::<Store>();
@@ -62,10 +79,24 @@ pub(crate) async fn write(
         }
     }
     // Read under the writer lock: no other write can commit until this one ends.
-    let before = store.export().await?;
-    let mut after = before.clone();
-    let focus = edit(&mut after)?;
-    let problems = validate(&after);
+    let seeds = match reads {
+        Reads::Around(mut seeds) => {
+            seeds.extend(expected.map(|(target, _)| target.clone()));
+            Some(seeds.into_iter().collect())
+        }
+        Reads::All => None,
+    };
+    let (before, after, focus, scope) = match seeds {
+        Some(seeds) => match around(store, &seeds, &mut edit).await? {
+            Some(edited) => edited,
+            None => whole(store, &mut edit).await?,
+        },
+        None => whole(store, &mut edit).await?,
+    };
+    let problems = match &scope {
+        Some(scope) => validate_only(&after, scope),
+        None => validate(&after),
+    };
     if let Some(first) = problems.first() {
         let field = field_of(first, &focus, &after);
         let more = match problems.len() {
@@ -83,6 +114,62 @@ pub(crate) async fn write(
         }
     }
     Ok(committed)
+}
+
+/// The graph before and after an edit, where to point its problems, and the entities
+/// to validate (all when `None`).
+type Edited = (Dataset, Dataset, Focus, Option<BTreeSet<EntityRef>>);
+
+/// Edits the whole graph.
+async fn whole(store: &Store, edit: &mut impl FnMut(&mut Dataset) -> Result<Focus, Error>) -> Result<Edited, Error> {
+    let before = store.export().await?;
+    let mut after = before.clone();
+    let focus = edit(&mut after)?;
+    Ok((before, after, focus, None))
+}
+
+/// Edits the part of the graph around `seeds`, so that a write costs what it touches,
+/// not what the graph holds. Each round reads what the last run of the edit showed it
+/// needs (the referrers and references of what it changed, the other achievements of
+/// a list, the document a span cites, an entity that has a slug it was about to take)
+/// and runs the edit again, until a run needs nothing new. Returns `None` when that
+/// takes more than `MAX_ROUNDS`.
+async fn around(
+    store: &Store,
+    seeds: &BTreeSet<EntityRef>,
+    edit: &mut impl FnMut(&mut Dataset) -> Result<Focus, Error>,
+) -> Result<Option<Edited>, Error> {
+    let mut before = Dataset::empty();
+    let mut asked = BTreeSet::new();
+    let mut expanded = BTreeSet::new();
+    let mut edited: Option<(Dataset, Focus)> = None;
+    for _ in 0..MAX_ROUNDS {
+        let changes = edited.as_ref().map(|(after, _)| diff(&before, after)).unwrap_or_default();
+        let after = edited.as_ref().map_or(&before, |(after, _)| after);
+        let (core, mut wanted) = reads(&before, after, &changes, seeds);
+        let fresh: BTreeSet<EntityRef> = core.difference(&expanded).cloned().collect();
+        if !fresh.is_empty() {
+            wanted.extend(store.referrers(&fresh).await?);
+            expanded.extend(fresh);
+        }
+        let missing: BTreeSet<EntityRef> = wanted.difference(&asked).cloned().collect();
+        if missing.is_empty() {
+            if let Some((after, focus)) = edited {
+                // What changed is checked, and what cites a changed text: its spans must
+                // still match it.
+                let mut scope = citing_changed_text(&before, &after, &changes);
+                scope.extend(changes.into_iter().filter(|c| c.kind != ChangeKind::Deleted).map(|c| c.target));
+                return Ok(Some((before, after, focus, Some(scope))));
+            }
+        } else {
+            before.absorb(store.read(Part::Only(&missing)).await?);
+            asked.extend(missing);
+        }
+        let mut after = before.clone();
+        let focus = edit(&mut after)?;
+        edited = Some((after, focus));
+    }
+    Ok(None)
 }
 
 /// Names the request field a validation problem is about.
