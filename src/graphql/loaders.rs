@@ -1,10 +1,19 @@
 //! Per-request DataLoaders: every entity-by-id and every relation is batched into one
 //! store query per nesting level, and cached only for the request.
+//!
+//! A level's loads go out when the request's execution has nothing else to do
+//! (`Batched`), not after a timer: under load, a timer fired while the executor was
+//! still polling a level a few fields at a time, and one level became many queries.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ErrorExtensions};
@@ -21,9 +30,101 @@ pub struct StoreLoader {
 /// The loader type attached to each request.
 pub type Loaders = DataLoader<StoreLoader>;
 
-/// Returns a fresh loader for one request.
+/// Returns a fresh loader for one connection (subscriptions): a level's loads go out
+/// after the engine's default 1 ms wait.
 pub fn for_request(store: Store) -> Loaders {
     DataLoader::new(StoreLoader { store }, tokio::spawn)
+}
+
+/// Returns a fresh loader for one request and the queue of its loads, which `Batched`
+/// starts whenever the request's execution is idle.
+pub fn batched(store: Store) -> (Loaders, Queued) {
+    let queued = Queued::default();
+    let queue = queued.clone();
+    let loaders = DataLoader::new(StoreLoader { store }, move |load| queue.push(load)).delay(Duration::ZERO);
+    (loaders, queued)
+}
+
+/// A load the engine hands to its spawner.
+type Load = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// The loads a request asked for and that have not started.
+#[derive(Clone, Default)]
+pub struct Queued(Arc<Mutex<Vec<Load>>>);
+
+impl Queued {
+    fn push(&self, load: Load) {
+        if let Ok(mut loads) = self.0.lock() {
+            loads.push(load);
+        }
+    }
+
+    fn start(&self) {
+        let loads = self.0.lock().map(|mut loads| std::mem::take(&mut *loads)).unwrap_or_default();
+        for load in loads {
+            tokio::spawn(load);
+        }
+    }
+}
+
+/// How many times in a row `Batched` repolls an execution that asked to be polled again
+/// before it lets other tasks run.
+const MAX_REPOLLS: usize = 10_000;
+
+/// Runs a request's execution so that each nesting level's loads go out together.
+///
+/// The engine resolves a list's items with `FuturesUnordered`, which hands control back
+/// to the runtime after a couple of items whose fields are waiting (it wakes itself and
+/// returns). `Batched` polls again at once while the execution woke itself, and starts
+/// the queued loads only when it waits on nothing but them (or the store). Tokio's
+/// cooperative budget is lifted inside, so a spent budget cannot make it spin.
+pub struct Batched<F> {
+    execution: Pin<Box<tokio::task::coop::Unconstrained<F>>>,
+    queued: Queued,
+}
+
+impl<F: Future> Batched<F> {
+    pub fn new(execution: F, queued: Queued) -> Self {
+        Self { execution: Box::pin(tokio::task::coop::unconstrained(execution)), queued }
+    }
+}
+
+impl<F: Future> Future for Batched<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let signal = Arc::new(SelfWake { woken: AtomicBool::new(false), waker: cx.waker().clone() });
+        let waker = Waker::from(signal.clone());
+        let mut inner = TaskContext::from_waker(&waker);
+        for _ in 0..MAX_REPOLLS {
+            signal.woken.store(false, Ordering::Relaxed);
+            if let Poll::Ready(output) = self.execution.as_mut().poll(&mut inner) {
+                return Poll::Ready(output);
+            }
+            if !signal.woken.load(Ordering::Relaxed) {
+                break;
+            }
+        }
+        self.queued.start();
+        Poll::Pending
+    }
+}
+
+/// A waker that notes a wake and passes it on to the task's own.
+struct SelfWake {
+    woken: AtomicBool,
+    waker: Waker,
+}
+
+impl Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Relaxed);
+        self.waker.wake_by_ref();
+    }
 }
 
 /// Key: the entity of type `T` with this slug.

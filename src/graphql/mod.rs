@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use async_graphql::{MergedObject, Schema};
 
-pub use loaders::{for_request as loaders_for_request, Loaders};
+pub use loaders::{batched as batched_loaders, for_request as loaders_for_request, Batched, Loaders, Queued};
 
 use crate::search::SearchIndex;
 use crate::store::Store;

@@ -17,7 +17,7 @@ use super::cache::{self, Key};
 use super::{error_response, AppState};
 use crate::auth::Caller;
 use crate::graphql::limits::{self, Checked};
-use crate::graphql::loaders_for_request;
+use crate::graphql::{batched_loaders, Batched};
 use crate::metrics;
 
 /// POST /graphql: a JSON body `{ query, variables, operationName }`.
@@ -202,9 +202,10 @@ async fn run(
             return Err(response);
         }
     }
-    let request = request.data(loaders_for_request(state.store.clone())).data(caller.clone());
+    let (loaders, queued) = batched_loaders(state.store.clone());
+    let request = request.data(loaders).data(caller.clone());
     let started = std::time::Instant::now();
-    let mut response = state.schema.execute(request).await;
+    let mut response = Batched::new(state.schema.execute(request), queued).await;
     let outcome = if response.is_ok() { "ok" } else { "error" };
     metrics::get().request(checked.name.as_deref(), outcome, started.elapsed());
     // The engine's own refusals (unknown fields, wrong variable types...) carry no code:

@@ -67,3 +67,33 @@ async fn nodes_by_id_are_loaded_in_one_query_per_type() {
     let returned: Vec<&str> = found["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
     assert_eq!(returned, ids, "nodes come back in the order asked");
 }
+
+/// Lists longer than 30 items are resolved a few items per poll; with other requests
+/// running, a timer-based batch used to fire between those polls and split one level
+/// into several queries. Concurrent requests each still cost one query per level.
+#[tokio::test]
+async fn concurrent_requests_keep_one_store_query_per_level() {
+    let app = spawn_app().await;
+    // Each alias makes a distinct text, so that no answer comes from the response cache.
+    let query = |alias: usize| {
+        format!(
+            "{{ s{alias}: statistics(first: 80) {{ nodes {{ value source {{ excerpt }} \
+             subject {{ ... on City {{ name country {{ name }} }} ... on Event {{ name city {{ name }} }} }} }} }} }}"
+        )
+    };
+    let before = app.store.query_count();
+    let data = app.data(&query(0), json!({})).await;
+    let alone = app.store.query_count() - before;
+    assert_eq!(data["s0"]["nodes"].as_array().unwrap().len(), 80);
+    // The page, excerpts, one query per subject type, then countries and event cities.
+    assert!(alone <= 10, "{alone}");
+
+    let before = app.store.query_count();
+    let requests: Vec<String> = (1..=20).map(query).collect();
+    let answers = futures_util::future::join_all(requests.iter().map(|q| app.data(q, json!({})))).await;
+    let used = app.store.query_count() - before;
+    for (answer, alias) in answers.iter().zip(1..=20) {
+        assert_eq!(answer[format!("s{alias}")]["nodes"], data["s0"]["nodes"]);
+    }
+    assert_eq!(used, alone * 20, "20 concurrent requests took {used} store queries, {alone} each alone");
+}
