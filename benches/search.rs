@@ -37,6 +37,11 @@ use achievement_graph::search::{SearchIndex, SearchRequest, SCHEMA_VERSION};
 use achievement_graph::store::Store;
 use criterion::{Criterion, SamplingMode};
 use serde_json::{json, Value};
+
+/// The server's allocator (see src/main.rs), so that our index is measured as it runs
+/// there; the peers run in this process too, and their Rust side uses it as well.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use tokio::runtime::Runtime;
 
