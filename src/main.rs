@@ -15,6 +15,33 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's options `arena_eager_commit` and `purge_delay`, numbered as in the
+/// `mi_option_e` of the mimalloc 3.3 that libmimalloc-sys =0.1.49 builds (its Rust
+/// bindings stop before them).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Commits arena memory as it is used and hands back what stays unused for a second.
+/// With mimalloc's defaults (arenas committed eagerly), the bundled graph's server kept
+/// 89 MiB resident after its first index build, against 30 MiB with the system
+/// allocator; with these, 42 MiB. Purging at once instead (delay 0) gave 30 MiB but
+/// brought back the faults of every commit: 23 ms of CPU per small write instead of 11.
+/// Arena options only count before the first allocation, so this runs as an ELF
+/// constructor, before Rust's runtime allocates anything.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static RELEASE_UNUSED_MEMORY: extern "C" fn() = release_unused_memory;
+
+extern "C" fn release_unused_memory() {
+    // SAFETY: mi_option_set only stores an option value; both options are read when
+    // memory is next reserved or purged.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000);
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
