@@ -76,6 +76,14 @@ pub struct FriendshipRecord {
     pub source: Option<SpanRecord>,
 }
 
+impl FriendshipRecord {
+    /// Returns whether this is the friendship of `a` and `b`, in either order.
+    pub fn joins(&self, a: &str, b: &str) -> bool {
+        let [x, y] = &self.cities;
+        (x == a && y == b) || (x == b && y == a)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct OrganizationRecord {

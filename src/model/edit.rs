@@ -152,11 +152,7 @@ impl Dataset {
         self.statistics.extend(other.statistics);
         for friendship in other.friendships {
             let [a, b] = &friendship.cities;
-            let known = self.friendships.iter().any(|f| {
-                let [x, y] = &f.cities;
-                (x == a && y == b) || (x == b && y == a)
-            });
-            if !known {
+            if !self.friendships.iter().any(|f| f.joins(a, b)) {
                 self.friendships.push(friendship);
             }
         }

@@ -22,7 +22,7 @@ pub fn validate_only(dataset: &Dataset, scope: &BTreeSet<EntityRef>) -> Vec<Prob
 
 fn check(dataset: &Dataset, scope: Option<&BTreeSet<EntityRef>>) -> Vec<Problem> {
     let mut check = Checker { problems: Vec::new(), scope };
-    let wanted = |kind: EntityKind, id: &str| scope.is_none_or(|scope| scope.contains(&EntityRef::new(kind, id)));
+    let wanted = |kind: EntityKind, id: &str| in_scope(scope, kind, id);
     if dataset.format != super::dataset::FORMAT {
         check.problem("$.format", format!("expected `{}`, found `{}`", super::dataset::FORMAT, dataset.format));
     }
@@ -126,9 +126,9 @@ fn check(dataset: &Dataset, scope: Option<&BTreeSet<EntityRef>>) -> Vec<Problem>
     }
     // Who holds each rank of each list. A whole dataset names the later holders; a
     // write names the changed achievement, whichever came first.
-    let mut holders: HashMap<(&str, i64), Vec<&str>> = HashMap::new();
-    for achievement in &dataset.achievements {
-        holders.entry((&achievement.list, achievement.rank)).or_default().push(&achievement.id);
+    let mut holders: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
+    for (i, achievement) in dataset.achievements.iter().enumerate() {
+        holders.entry((&achievement.list, achievement.rank)).or_default().push(i);
     }
     for (i, achievement) in dataset.achievements.iter().enumerate() {
         if !wanted(EntityKind::Achievement, &achievement.id) {
@@ -139,9 +139,10 @@ fn check(dataset: &Dataset, scope: Option<&BTreeSet<EntityRef>>) -> Vec<Problem>
         check.reference(format!("{path}.list"), &lists, "list", &achievement.list);
         let held = &holders[&(achievement.list.as_str(), achievement.rank)];
         let other = match scope {
-            None => held.first().filter(|first| **first != achievement.id),
-            Some(_) => held.iter().find(|other| **other != achievement.id),
-        };
+            None => held.first().filter(|&&first| first != i),
+            Some(_) => held.iter().find(|&&other| other != i),
+        }
+        .map(|&other| &dataset.achievements[other].id);
         if achievement.rank < 1 {
             check.problem(format!("{path}.rank"), format!("a rank starts at 1, found {}", achievement.rank));
         } else if let Some(other) = other {
@@ -191,6 +192,11 @@ fn check(dataset: &Dataset, scope: Option<&BTreeSet<EntityRef>>) -> Vec<Problem>
     check.problems
 }
 
+/// Whether an entity is to be checked: every one when there is no scope.
+fn in_scope(scope: Option<&BTreeSet<EntityRef>>, kind: EntityKind, id: &str) -> bool {
+    scope.is_none_or(|scope| scope.contains(&EntityRef::new(kind, id)))
+}
+
 struct Checker<'s> {
     problems: Vec<Problem>,
     /// Only these entities are checked; all when `None`.
@@ -214,7 +220,7 @@ impl Checker<'_> {
         let mut seen = HashSet::new();
         for (i, id) in ids.into_iter().enumerate() {
             let first = seen.insert(id);
-            if self.scope.is_some_and(|scope| !scope.contains(&EntityRef::new(kind, id))) {
+            if !in_scope(self.scope, kind, id) {
                 continue;
             }
             let path = format!("$.{}[{i}].id", kind.collection());

@@ -250,7 +250,7 @@ impl MutationRoot {
         write(ctx, "linkCities", Some((&city, None)), Reads::Around(vec![friend.clone()]), |data| {
             friendship_check(data, &city, &friend)?;
             let source = source.as_ref().map(|s| s.record(&data.documents, "source")).transpose()?;
-            match data.friendships.iter_mut().find(|f| is_pair(f, &city.id, &friend.id)) {
+            match data.friendships.iter_mut().find(|f| f.joins(&city.id, &friend.id)) {
                 // Linking again with a source updates the friendship's source.
                 Some(existing) if source.is_some() => existing.source = source,
                 Some(_) => {
@@ -277,7 +277,7 @@ impl MutationRoot {
         write(ctx, "unlinkCities", Some((&city, None)), Reads::Around(vec![friend.clone()]), |data| {
             friendship_check(data, &city, &friend)?;
             let before = data.friendships.len();
-            data.friendships.retain(|f| !is_pair(f, &city.id, &friend.id));
+            data.friendships.retain(|f| !f.joins(&city.id, &friend.id));
             if data.friendships.len() == before {
                 return Err(Error::bad_input("friendId", format!("`{}` and `{}` are not friends", city.id, friend.id)));
             }
@@ -606,16 +606,11 @@ fn merge(data: &mut Dataset, incoming: &Dataset) {
     upsert(&mut data.statistics, &incoming.statistics, |r| &r.id);
     for friendship in &incoming.friendships {
         let [a, b] = &friendship.cities;
-        match data.friendships.iter_mut().find(|f| is_pair(f, a, b)) {
+        match data.friendships.iter_mut().find(|f| f.joins(a, b)) {
             Some(slot) => *slot = friendship.clone(),
             None => data.friendships.push(friendship.clone()),
         }
     }
-}
-
-fn is_pair(friendship: &FriendshipRecord, a: &str, b: &str) -> bool {
-    let [x, y] = &friendship.cities;
-    (x == a && y == b) || (x == b && y == a)
 }
 
 fn friendship_check(data: &Dataset, city: &EntityRef, friend: &EntityRef) -> Result<(), Error> {
