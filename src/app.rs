@@ -12,8 +12,12 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::error::Error;
 use crate::graphql;
-use crate::graphql::limits::SchemaShape;
-use crate::http::{router, serve, AppState, Limits, ParsedDocuments, ResponseCache, TrafficLimits, WsLimits};
+use crate::graphql::shape::SchemaShape;
+use crate::http::persisted::read_manifest;
+use crate::http::{
+    router, serve, AppState, CachePolicy, Limits, ParsedDocuments, PersistedDocuments, ResponseCache, TrafficLimits,
+    WsLimits,
+};
 use crate::model::dataset::Dataset;
 use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
@@ -39,15 +43,40 @@ impl App {
         // Checked before anything is opened, so a typo in a token stops the start at once.
         let tokens = config.tokens()?;
         tracing::info!(tokens = ?tokens, "tokens that may write");
+        let clients = &config.clients;
+        let manifest = clients.trusted_documents.as_deref().map(read_manifest).transpose()?.unwrap_or_default();
+        if clients.only_trusted_documents && manifest.is_empty() {
+            return Err(Error::InvalidInput("--only-trusted-documents needs a manifest with documents".to_owned()));
+        }
+        let persisted = PersistedDocuments::new(
+            clients.persisted_queries_mb.saturating_mul(1 << 20),
+            manifest,
+            clients.only_trusted_documents,
+        );
+        if let Some(path) = &clients.trusted_documents {
+            tracing::info!(
+                manifest = %path.display(),
+                documents = persisted.trusted_len(),
+                only_trusted = clients.only_trusted_documents,
+                "trusted documents"
+            );
+        }
         let (store, index) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|error| Error::InvalidInput(format!("cannot listen on {}: {error}", config.listen)))?;
-        let schema =
-            graphql::build(store.clone(), index.clone(), config.limits.introspection, config.limits.suggestions);
+        let options = graphql::Options {
+            introspection: config.limits.introspection,
+            suggestions: config.limits.suggestions,
+            describe: false,
+        };
+        let schema = graphql::build(store.clone(), index.clone(), options);
+        let introspection_schema =
+            graphql::build(store.clone(), index.clone(), graphql::Options { describe: true, ..options });
+        let sdl = schema.sdl();
         let limits = Limits {
             document: config.limits.limits(),
-            shape: Arc::new(SchemaShape::from_sdl(&schema.sdl())),
+            shape: Arc::new(SchemaShape::from_sdl(&sdl)?),
             max_body_bytes: config.limits.max_body_bytes,
             csrf_protection: config.limits.csrf_protection,
             max_batch: config.limits.max_batch,
@@ -68,6 +97,7 @@ impl App {
             poll,
             state: AppState {
                 schema,
+                introspection_schema,
                 store,
                 index,
                 tokens: Arc::new(tokens),
@@ -75,6 +105,9 @@ impl App {
                 limits,
                 cache: ResponseCache::new(config.response_cache_mb.saturating_mul(1 << 20)),
                 documents: ParsedDocuments::new(),
+                persisted,
+                caching: CachePolicy::new(clients.cache_max_age, &sdl),
+                playground: clients.playground,
             },
         })
     }

@@ -108,6 +108,43 @@ pub struct Config {
     pub response_cache_mb: u64,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub clients: ClientArgs,
+}
+
+/// What browsers and GraphQL clients get: the playground, persisted documents, HTTP caching.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Whether `GET /graphql` without a query serves the GraphiQL playground.
+    #[arg(long, env = "AG_PLAYGROUND", default_value_t = true, action = clap::ArgAction::Set)]
+    pub playground: bool,
+    /// Seconds an anonymous GET answer may be reused without revalidating (`public,
+    /// max-age=N`); 0 (the default) makes clients revalidate every time (`no-cache`).
+    #[arg(long, env = "AG_CACHE_MAX_AGE", default_value_t = 0)]
+    pub cache_max_age: u64,
+    /// Memory for automatic persisted queries (Apollo's protocol), in MiB; 0 turns them off.
+    #[arg(long, env = "AG_PERSISTED_QUERIES_MB", default_value_t = 8)]
+    pub persisted_queries_mb: u64,
+    /// A manifest of trusted documents (id -> document): relay-compiler's persisted
+    /// output, graphql-codegen's `persisted-documents.json`, or an Apollo manifest.
+    #[arg(long, env = "AG_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+    /// Run only the trusted documents: any other document is refused (`TRUSTED_DOCUMENT_REQUIRED`).
+    #[arg(long, env = "AG_ONLY_TRUSTED_DOCUMENTS", default_value_t = false, action = clap::ArgAction::Set,
+          requires = "trusted_documents")]
+    pub only_trusted_documents: bool,
+}
+
+impl Default for ClientArgs {
+    fn default() -> Self {
+        Self {
+            playground: true,
+            cache_max_age: 0,
+            persisted_queries_mb: 8,
+            trusted_documents: None,
+            only_trusted_documents: false,
+        }
+    }
 }
 
 /// Request limits (see `graphql::limits` for what each measures).
@@ -220,6 +257,7 @@ impl Config {
             ws_max_subscriptions: 20,
             response_cache_mb: 64,
             limits: LimitArgs::default(),
+            clients: ClientArgs::default(),
         }
     }
 

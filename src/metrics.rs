@@ -1,6 +1,7 @@
 //! What an operator sees at `/metrics` (Prometheus text format): requests by operation
 //! and outcome, GraphQL and search latency, refusals by reason, the index's size,
-//! generation and commit latency, response cache lookups and store queries. One
+//! generation and commit latency, response cache lookups, persisted queries, answers
+//! sent as `304 Not Modified`, and store queries. One
 //! process-wide registry; handlers record into it.
 
 use std::sync::OnceLock;
@@ -44,6 +45,8 @@ pub struct Metrics {
     index_generation: Gauge,
     index_commit_seconds: Histogram,
     response_cache: Family<ResultLabels, Counter>,
+    persisted_queries: Family<ResultLabels, Counter>,
+    not_modified: Counter,
     store_queries: Counter,
     operation_names: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -67,6 +70,8 @@ pub fn get() -> &'static Metrics {
             index_generation: Gauge::default(),
             index_commit_seconds: latency(),
             response_cache: Family::default(),
+            persisted_queries: Family::default(),
+            not_modified: Counter::default(),
             store_queries: Counter::default(),
             operation_names: Default::default(),
             registry: Registry::default(),
@@ -104,6 +109,16 @@ pub fn get() -> &'static Metrics {
             metrics.response_cache.clone(),
         );
         registry.register(
+            "persisted_queries",
+            "Requests naming a persisted document: hit, miss (unknown hash), or registered (kept after validating)",
+            metrics.persisted_queries.clone(),
+        );
+        registry.register(
+            "http_not_modified",
+            "GET answers sent as 304 Not Modified (the client's ETag was current)",
+            metrics.not_modified.clone(),
+        );
+        registry.register(
             "store_queries",
             "Read queries sent to the store (requests and the indexer)",
             metrics.store_queries.clone(),
@@ -138,6 +153,16 @@ impl Metrics {
     /// Counts a response cache lookup: `hit`, `miss` or `stale`.
     pub fn response_cache(&self, result: &'static str) {
         self.response_cache.get_or_create(&ResultLabels { result }).inc();
+    }
+
+    /// Counts a request that named a persisted document: `hit`, `miss` or `registered`.
+    pub fn persisted_query(&self, result: &'static str) {
+        self.persisted_queries.get_or_create(&ResultLabels { result }).inc();
+    }
+
+    /// Counts a GET answered with `304 Not Modified`.
+    pub fn not_modified(&self) {
+        self.not_modified.inc();
     }
 
     /// Counts a read query sent to the store.

@@ -5,12 +5,13 @@
 
 use std::sync::OnceLock;
 
-use achievement_graph::graphql::limits::{check, Limits, SchemaShape};
+use achievement_graph::graphql::limits::{check, Limits};
+use achievement_graph::graphql::shape::SchemaShape;
 use libfuzzer_sys::fuzz_target;
 
 fn shape() -> &'static SchemaShape {
     static SHAPE: OnceLock<SchemaShape> = OnceLock::new();
-    SHAPE.get_or_init(|| SchemaShape::from_sdl(&achievement_graph::graphql::sdl()))
+    SHAPE.get_or_init(|| SchemaShape::from_sdl(&achievement_graph::graphql::engine_sdl()).expect("the schema's shape"))
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -7,18 +7,26 @@
 //! Complexity follows the schema: a field costs 1 plus its children, times the page it
 //! asks for (`first`/`last`, or the default page) when it returns a connection, or times
 //! a fixed estimate when it returns a plain list.
+//!
+//! Introspection (`__schema`, `__type`) is measured apart: the standard query every
+//! tool sends (graphql-js's `getIntrospectionQuery()`) nests `ofType` about 15 levels
+//! deep, which says nothing about its cost, so its levels do not count towards the depth
+//! limit. What makes introspection expensive is listing `fields`, `inputFields`,
+//! `interfaces` or `possibleTypes` inside one another, and that is refused at three
+//! deep, as graphql-js's `MaxIntrospectionDepthRule` does.
 
 use std::collections::{HashMap, HashSet};
 
+use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, TypeKind,
-    TypeSystemDefinition,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
-use async_graphql::parser::{parse_query, parse_schema};
 use async_graphql::{Name, Value, Variables};
 use async_graphql_value::Value as RawValue;
 
 use super::connection::{DEFAULT_PAGE, MAX_PAGE};
+use super::shape::SchemaShape;
+use crate::error::{Code, Error};
 
 /// How many items a plain (unpaged) list field is assumed to return.
 const LIST_ESTIMATE: u64 = 10;
@@ -51,84 +59,12 @@ impl Default for Limits {
     }
 }
 
-/// Why a request was refused: a specific `extensions.code` and a message saying what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub code: &'static str,
-    pub message: String,
-}
+/// How deep introspection may nest its list fields (`fields` in `fields` is 2), as in
+/// graphql-js's `MaxIntrospectionDepthRule`.
+const MAX_INTROSPECTION_LISTS: u32 = 3;
 
-impl Refusal {
-    fn new(code: &'static str, message: String) -> Self {
-        Self { code, message }
-    }
-}
-
-/// What the limits need to know of the schema: each field's type, and whether it is a
-/// list or a connection.
-#[derive(Debug, Default)]
-pub struct SchemaShape {
-    fields: HashMap<String, HashMap<String, FieldShape>>,
-    roots: [String; 3],
-}
-
-#[derive(Debug, Clone)]
-struct FieldShape {
-    type_name: String,
-    list: bool,
-    paged: bool,
-}
-
-impl SchemaShape {
-    /// Reads the shape from the schema's SDL.
-    pub fn from_sdl(sdl: &str) -> Self {
-        let mut shape =
-            Self { roots: ["Query".to_owned(), "Mutation".to_owned(), "Subscription".to_owned()], ..Self::default() };
-        let Ok(document) = parse_schema(sdl) else { return shape };
-        for definition in document.definitions {
-            match definition {
-                TypeSystemDefinition::Schema(schema) => {
-                    let schema = schema.node;
-                    for (slot, name) in [schema.query, schema.mutation, schema.subscription].into_iter().enumerate() {
-                        if let Some(name) = name {
-                            shape.roots[slot] = name.node.to_string();
-                        }
-                    }
-                }
-                TypeSystemDefinition::Type(definition) => {
-                    let definition = definition.node;
-                    let fields = match definition.kind {
-                        TypeKind::Object(object) => object.fields,
-                        TypeKind::Interface(interface) => interface.fields,
-                        _ => continue,
-                    };
-                    let entry = shape.fields.entry(definition.name.node.to_string()).or_default();
-                    for field in fields {
-                        let field = field.node;
-                        let mut ty = &field.ty.node;
-                        let mut list = false;
-                        while let BaseType::List(inner) = &ty.base {
-                            list = true;
-                            ty = inner;
-                        }
-                        let BaseType::Named(type_name) = &ty.base else { continue };
-                        let paged = field.arguments.iter().any(|a| a.node.name.node == "first");
-                        entry.insert(
-                            field.name.node.to_string(),
-                            FieldShape { type_name: type_name.to_string(), list, paged },
-                        );
-                    }
-                }
-                TypeSystemDefinition::Directive(_) => {}
-            }
-        }
-        shape
-    }
-
-    fn field(&self, parent: &str, name: &str) -> Option<&FieldShape> {
-        self.fields.get(parent).and_then(|fields| fields.get(name))
-    }
-}
+/// The introspection fields whose nesting is limited.
+const INTROSPECTION_LISTS: [&str; 4] = ["fields", "inputFields", "interfaces", "possibleTypes"];
 
 /// What a checked request will run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,43 +76,46 @@ pub struct Checked {
     /// Whether it may change something or stream: the operation to run is a mutation or
     /// a subscription or, when several are given and none is chosen, any of them is.
     pub writes: bool,
+    /// Whether it reads `__schema` (introspection of the whole schema).
+    pub introspects: bool,
 }
 
-/// Checks one request against the limits; `Err` says which limit and why.
+/// Checks one request against the limits; `Err` is a refusal whose code says which
+/// limit and whose message says why.
 pub fn check(
     query: &str,
     variables: &Variables,
     operation_name: Option<&str>,
     limits: &Limits,
     shape: &SchemaShape,
-) -> Result<Checked, Refusal> {
+) -> Result<Checked, Error> {
     let document = parse(query, limits)?;
     measure(&document, variables, operation_name, limits, shape)
 }
 
 /// The limits on the query text, then parsing: what depends on the text alone, so a
 /// parsed document can be kept and measured again with other variables.
-pub fn parse(query: &str, limits: &Limits) -> Result<ExecutableDocument, Refusal> {
+pub fn parse(query: &str, limits: &Limits) -> Result<ExecutableDocument, Error> {
     if query.len() > limits.max_query_bytes {
-        return Err(Refusal::new(
-            "QUERY_TOO_LARGE",
+        return Err(Error::refused(
+            Code::QueryTooLarge,
             format!("the query has {} bytes; at most {} are allowed", query.len(), limits.max_query_bytes),
         ));
     }
     let scan = scan(query, limits.max_tokens + 1);
     if scan.tokens > limits.max_tokens {
-        return Err(Refusal::new("TOO_MANY_TOKENS", format!("the query has more than {} tokens", limits.max_tokens)));
+        return Err(Error::refused(Code::TooManyTokens, format!("the query has more than {} tokens", limits.max_tokens)));
     }
     // Brackets nested deeper than any allowed query needs are refused before the parser,
     // whose recursion they would otherwise drive.
     let max_nesting = (limits.max_depth as usize).saturating_mul(2).max(32);
     if scan.nesting > max_nesting {
-        return Err(Refusal::new(
-            "TOO_DEEP",
+        return Err(Error::refused(
+            Code::TooDeep,
             format!("the query nests brackets {} deep; at most {max_nesting} are allowed", scan.nesting),
         ));
     }
-    parse_query(query).map_err(|error| Refusal::new("GRAPHQL_PARSE_FAILED", error.to_string()))
+    parse_query(query).map_err(|error| Error::refused(Code::GraphqlParseFailed, error.to_string()))
 }
 
 /// The limits on the operation to run, measured on the parsed document with the
@@ -187,36 +126,46 @@ pub fn measure(
     operation_name: Option<&str>,
     limits: &Limits,
     shape: &SchemaShape,
-) -> Result<Checked, Refusal> {
-    let Some((name, root, selection_set)) = operation(document, operation_name, shape) else {
+) -> Result<Checked, Error> {
+    let Some((name, root, operation)) = operation(document, operation_name, shape) else {
         let writes = document.operations.iter().any(|(_, operation)| operation.node.ty != OperationType::Query);
-        return Ok(Checked { name: None, mutation: false, writes });
+        return Ok(Checked { name: None, mutation: false, writes, introspects: false });
     };
     let mutation = root == shape.roots[1];
     let writes = root != shape.roots[0];
-    let mut measure = Measure { document, variables, shape, memo: HashMap::new(), visiting: HashSet::new() };
+    check_required_variables(operation, variables)?;
+    let selection_set = &operation.selection_set.node;
+    let mut measure = Measure {
+        document,
+        variables,
+        shape,
+        memo: HashMap::new(),
+        visiting: HashSet::new(),
+        introspection_memo: HashMap::new(),
+        introspects: false,
+    };
     let totals = measure.set(selection_set, &root)?;
     let checks = [
-        (totals.depth, limits.max_depth, "TOO_DEEP", "the query nests {} levels deep; at most {} are allowed"),
-        (totals.aliases, limits.max_aliases, "TOO_MANY_ALIASES", "the query uses {} aliases; at most {} are allowed"),
-        (totals.root_fields, limits.max_root_fields, "TOO_MANY_ROOT_FIELDS", "the query asks for {} root fields; at most {} are allowed"),
-        (totals.selections, limits.max_selections, "TOO_MANY_SELECTIONS", "the query selects {} fields once its fragments are expanded; at most {} are allowed"),
-        (totals.complexity, limits.max_complexity, "TOO_COMPLEX", "the query's complexity is {} (each list field counts its page size times its children); at most {} is allowed"),
+        (totals.depth, limits.max_depth, Code::TooDeep, "the query nests {} levels deep; at most {} are allowed"),
+        (totals.aliases, limits.max_aliases, Code::TooManyAliases, "the query uses {} aliases; at most {} are allowed"),
+        (totals.root_fields, limits.max_root_fields, Code::TooManyRootFields, "the query asks for {} root fields; at most {} are allowed"),
+        (totals.selections, limits.max_selections, Code::TooManySelections, "the query selects {} fields once its fragments are expanded; at most {} are allowed"),
+        (totals.complexity, limits.max_complexity, Code::TooComplex, "the query's complexity is {} (each list field counts its page size times its children); at most {} is allowed"),
     ];
     for (found, limit, code, template) in checks {
         if found > limit {
             let message = template.replacen("{}", &found.to_string(), 1).replacen("{}", &limit.to_string(), 1);
-            return Err(Refusal::new(code, message));
+            return Err(Error::refused(code, message));
         }
     }
     let directives = max_directives(selection_set, document);
     if directives > limits.max_directives {
-        return Err(Refusal::new(
-            "TOO_MANY_DIRECTIVES",
+        return Err(Error::refused(
+            Code::TooManyDirectives,
             format!("a field carries {directives} directives; at most {} are allowed", limits.max_directives),
         ));
     }
-    Ok(Checked { name, mutation, writes })
+    Ok(Checked { name, mutation, writes, introspects: measure.introspects })
 }
 
 /// Finds the operation to run and its root type.
@@ -224,7 +173,7 @@ fn operation<'d>(
     document: &'d ExecutableDocument,
     name: Option<&str>,
     shape: &SchemaShape,
-) -> Option<(Option<String>, String, &'d SelectionSet)> {
+) -> Option<(Option<String>, String, &'d OperationDefinition)> {
     let (name, operation) = match (&document.operations, name) {
         (DocumentOperations::Single(operation), _) => (None, operation),
         (DocumentOperations::Multiple(operations), Some(name)) => (Some(name.to_owned()), operations.get(name)?),
@@ -239,7 +188,25 @@ fn operation<'d>(
         OperationType::Mutation => 1,
         OperationType::Subscription => 2,
     };
-    Some((name, shape.roots[slot].clone(), &operation.node.selection_set.node))
+    Some((name, shape.roots[slot].clone(), &operation.node))
+}
+
+/// Refuses a request that leaves a non-null variable without a value (the engine would
+/// notice only once a field using it runs, after others have).
+fn check_required_variables(operation: &OperationDefinition, variables: &Variables) -> Result<(), Error> {
+    for definition in &operation.variable_definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let given = variables.get(name).filter(|value| !matches!(value, Value::Null));
+        if !definition.var_type.node.nullable && definition.default_value.is_none() && given.is_none() {
+            return Err(Error::refused_at(
+                Code::GraphqlValidationFailed,
+                format!("variables.{name}"),
+                format!("the variable `${name}` of type `{}` needs a value that is not null", definition.var_type.node),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The measures of one selection set, fragments expanded.
@@ -269,16 +236,23 @@ struct Measure<'a> {
     /// Each fragment measured once, on the type it applies to.
     memo: HashMap<Name, Totals>,
     visiting: HashSet<Name>,
+    /// Whether a fragment, entered at a depth of introspection lists, goes too deep.
+    introspection_memo: HashMap<(Name, u32), bool>,
+    introspects: bool,
 }
 
 impl Measure<'_> {
-    fn set(&mut self, set: &SelectionSet, parent: &str) -> Result<Totals, Refusal> {
+    fn set(&mut self, set: &SelectionSet, parent: &str) -> Result<Totals, Error> {
         let mut totals = Totals::default();
         for selection in &set.items {
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
                     let name = field.name.node.as_str();
+                    if name == "__schema" || name == "__type" {
+                        totals.add(self.introspection(field)?);
+                        continue;
+                    }
                     let shape = self.shape.field(parent, name).cloned();
                     let child_type = shape.as_ref().map(|s| s.type_name.as_str()).unwrap_or("");
                     let children = self.set(&field.selection_set.node, child_type)?;
@@ -310,13 +284,75 @@ impl Measure<'_> {
         Ok(totals)
     }
 
-    fn fragment(&mut self, name: &Name) -> Result<Totals, Refusal> {
+    /// Measures an introspection field: its levels count once towards the depth, its
+    /// list fields may nest only so deep, and everything else counts as usual.
+    fn introspection(&mut self, field: &async_graphql::parser::types::Field) -> Result<Totals, Error> {
+        self.introspects |= field.name.node == "__schema";
+        if self.introspection_too_deep(&field.selection_set.node, 0) {
+            return Err(Error::refused(
+                Code::IntrospectionTooDeep,
+                format!(
+                    "the introspection nests `fields`, `inputFields`, `interfaces` or `possibleTypes` \
+                     {MAX_INTROSPECTION_LISTS} deep; at most {} are allowed",
+                    MAX_INTROSPECTION_LISTS - 1
+                ),
+            ));
+        }
+        // The introspection types are not in the shape: every field there costs 1.
+        let children = self.set(&field.selection_set.node, "")?;
+        Ok(Totals {
+            depth: 1,
+            aliases: u64::from(field.alias.is_some()).saturating_add(children.aliases),
+            root_fields: 1,
+            selections: 1u64.saturating_add(children.selections),
+            complexity: 1u64.saturating_add(children.complexity),
+        })
+    }
+
+    /// Returns whether `set`, entered `depth` introspection lists deep, nests them
+    /// `MAX_INTROSPECTION_LISTS` deep; each fragment is walked once per entry depth.
+    fn introspection_too_deep(&mut self, set: &SelectionSet, depth: u32) -> bool {
+        for selection in &set.items {
+            let too_deep = match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let depth = depth + u32::from(INTROSPECTION_LISTS.contains(&field.name.node.as_str()));
+                    depth >= MAX_INTROSPECTION_LISTS || self.introspection_too_deep(&field.selection_set.node, depth)
+                }
+                Selection::InlineFragment(inline) => self.introspection_too_deep(&inline.node.selection_set.node, depth),
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.clone();
+                    let key = (name.clone(), depth);
+                    match self.introspection_memo.get(&key) {
+                        Some(found) => *found,
+                        None => {
+                            // A cycle is refused elsewhere; entered again, it adds nothing.
+                            self.introspection_memo.insert(key.clone(), false);
+                            let document = self.document;
+                            let found = document
+                                .fragments
+                                .get(&name)
+                                .is_some_and(|f| self.introspection_too_deep(&f.node.selection_set.node, depth));
+                            self.introspection_memo.insert(key, found);
+                            found
+                        }
+                    }
+                }
+            };
+            if too_deep {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn fragment(&mut self, name: &Name) -> Result<Totals, Error> {
         if let Some(totals) = self.memo.get(name) {
             return Ok(*totals);
         }
         let Some(fragment) = self.document.fragments.get(name) else { return Ok(Totals::default()) };
         if !self.visiting.insert(name.clone()) {
-            return Err(Refusal::new("GRAPHQL_VALIDATION_FAILED", format!("fragment `{name}` spreads itself")));
+            return Err(Error::refused(Code::GraphqlValidationFailed, format!("fragment `{name}` spreads itself")));
         }
         let on = fragment.node.type_condition.node.on.node.to_string();
         let totals = self.set(&fragment.node.selection_set.node, &on)?;
@@ -439,11 +475,11 @@ mod tests {
     use super::*;
 
     fn shape() -> SchemaShape {
-        SchemaShape::from_sdl(&crate::graphql::sdl())
+        SchemaShape::from_sdl(&crate::graphql::engine_sdl()).unwrap()
     }
 
     fn refusal(query: &str) -> Option<&'static str> {
-        check(query, &Variables::default(), None, &Limits::default(), &shape()).err().map(|r| r.code)
+        check(query, &Variables::default(), None, &Limits::default(), &shape()).err().map(|r| r.code().as_str())
     }
 
     #[test]
@@ -491,6 +527,34 @@ mod tests {
     }
 
     #[test]
+    fn introspection_may_chain_of_type_but_not_nest_its_lists_three_deep() {
+        let type_ref = format!("{}kind name{}", "ofType { kind name ".repeat(14), " }".repeat(14));
+        let tooling = format!(
+            "query IntrospectionQuery {{ __schema {{ description queryType {{ name }} types {{ ...FullType }} }} }}
+             fragment FullType on __Type {{ kind name fields(includeDeprecated: true) {{ name args {{ name type {{ ...TypeRef }} }} type {{ ...TypeRef }} }} interfaces {{ ...TypeRef }} possibleTypes {{ ...TypeRef }} }}
+             fragment TypeRef on __Type {{ {type_ref} }}"
+        );
+        assert_eq!(refusal(&tooling), None);
+        let checked = check(&tooling, &Variables::default(), None, &Limits::default(), &shape()).unwrap();
+        assert!(checked.introspects);
+        // graphql-js's own example of a recursive introspection.
+        let recursive = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+        assert_eq!(refusal(recursive), Some("INTROSPECTION_TOO_DEEP"));
+        assert_eq!(refusal("{ __type(name: \"Query\") { fields { type { interfaces { possibleTypes { name } } } } } }"), Some("INTROSPECTION_TOO_DEEP"));
+        // Through fragments, and through fragments spread many times (walked once each).
+        let mut spread = String::from("{ __schema { types { ...F0 } } }\n");
+        for i in 0..30 {
+            spread.push_str(&format!("fragment F{i} on __Type {{ ofType {{ ...F{} ...F{} }} }}\n", i + 1, i + 1));
+        }
+        spread.push_str("fragment F30 on __Type { fields { type { fields { type { possibleTypes { name } } } } } }\n");
+        let started = std::time::Instant::now();
+        assert_eq!(refusal(&spread), Some("INTROSPECTION_TOO_DEEP"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // Two lists deep is fine, as in graphql-js.
+        assert_eq!(refusal("{ __schema { types { fields { type { fields { name } } } } } }"), None);
+    }
+
+    #[test]
     fn unparsable_and_bracket_bombs_are_refused_before_the_parser() {
         assert_eq!(refusal("{ countries { name }"), Some("GRAPHQL_PARSE_FAILED"));
         let brackets =
@@ -522,7 +586,7 @@ mod fuzz_smoke {
 
     #[test]
     fn random_and_mutated_inputs_never_panic() {
-        let shape = SchemaShape::from_sdl(&crate::graphql::sdl());
+        let shape = SchemaShape::from_sdl(&crate::graphql::engine_sdl()).unwrap();
         let seeds = [
             r#"{"query": "{ events(first: 5) { nodes { name city { name } } } }"}"#,
             r#"{"query": "query($n: Int) { search(query: \"ski*\", first: $n) { totalCount } }", "variables": {"n": 3}}"#,

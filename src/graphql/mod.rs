@@ -9,11 +9,13 @@ mod loaders;
 mod mutation;
 mod query;
 mod search;
+pub mod shape;
 mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{MergedObject, Schema};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
+use async_graphql::{MergedObject, Schema, ServerResult, Value};
 
 pub use loaders::{batched as batched_loaders, for_request as loaders_for_request, Batched, Loaders, Queued};
 
@@ -30,20 +32,79 @@ pub use mutation::MutationRoot as Mutation;
 /// The schema type served over HTTP and WebSocket.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema over a store and a search index; introspection and field
-/// suggestions can be turned off.
-pub fn build(store: Store, index: Arc<SearchIndex>, introspection: bool, suggestions: bool) -> AppSchema {
+/// What the schema says of itself: `__schema.description`, and the description of the
+/// SDL's `schema` block.
+pub const DESCRIPTION: &str = "achievement-graph: a fact graph with full-text search. Every figure keeps the \
+sentence that states it (`Statistic.source`); `search` finds any entity by keyword, with highlights, facets and \
+typo tolerance.";
+
+/// How a schema is built.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub introspection: bool,
+    pub suggestions: bool,
+    /// Answer `__schema.description` with `DESCRIPTION` (async-graphql answers a text of
+    /// its own). It costs every field a resolver hook, so only a schema kept for
+    /// introspection requests turns it on.
+    pub describe: bool,
+}
+
+/// Builds the schema over a store and a search index.
+pub fn build(store: Store, index: Arc<SearchIndex>, options: Options) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation, Subscription).data(store).data(index);
-    if !introspection {
+    if !options.introspection {
         builder = builder.disable_introspection();
     }
-    if !suggestions {
+    if !options.suggestions {
         builder = builder.disable_suggestions();
+    }
+    if options.describe {
+        builder = builder.extension(Describe);
     }
     builder.finish()
 }
 
-/// Returns the SDL of the schema, as checked in to `schema.graphql`.
+/// Returns the SDL of the schema, as checked in to `schema.graphql`: async-graphql's,
+/// with the schema's description on its `schema` block.
 pub fn sdl() -> String {
+    describe_sdl(&engine_sdl())
+}
+
+/// Returns the SDL as async-graphql prints it, without the schema's description (which
+/// its own parser does not read): what `SchemaShape::from_sdl` reads.
+pub fn engine_sdl() -> String {
     Schema::build(Query::default(), Mutation, Subscription).finish().sdl()
+}
+
+/// Puts `DESCRIPTION` on the SDL's `schema` block.
+pub fn describe_sdl(sdl: &str) -> String {
+    let description = format!("\"\"\"\n{DESCRIPTION}\n\"\"\"\nschema {{");
+    match sdl.find("\nschema {") {
+        Some(at) => format!("{}\n{description}{}", &sdl[..at], &sdl[at + "\nschema {".len()..]),
+        None => format!("{sdl}\n{description}\n\tquery: Query\n\tmutation: Mutation\n\tsubscription: Subscription\n}}\n"),
+    }
+}
+
+/// Answers `__schema.description` with the schema's own description.
+struct Describe;
+
+impl ExtensionFactory for Describe {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Describe)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Describe {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if info.parent_type == "__Schema" && info.name == "description" {
+            return Ok(Some(Value::from(DESCRIPTION)));
+        }
+        next.run(ctx, info).await
+    }
 }

@@ -14,12 +14,13 @@ use std::sync::Arc;
 
 use async_graphql::parser::types::ExecutableDocument;
 use axum::body::Bytes;
-use axum::http::{header, HeaderValue};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
 use super::graphql::Method;
+use super::media::MediaType;
 
 /// What identifies an answer.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
@@ -49,17 +50,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An answer just computed, to send as the cached ones are.
-    pub fn fresh(body: Bytes) -> Self {
-        Self { generation: 0, body, operation: None }
-    }
-
-    /// Answers with the cached bytes, as the engine's own response would.
-    pub fn response(&self) -> Response {
+    /// Answers with the cached bytes in `media`, as a fresh answer would be sent.
+    pub fn response(&self, media: MediaType) -> Response {
         let mut response = self.body.clone().into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/graphql-response+json"));
+        response.headers_mut().insert(header::CONTENT_TYPE, media.content_type());
         response
     }
 }

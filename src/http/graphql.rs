@@ -1,142 +1,308 @@
-//! The GraphQL handlers over HTTP: POST with a JSON body, GET with query parameters
-//! (queries only: a mutation over GET is refused with 405), and GraphiQL for a browser.
-//! Requests are checked against the limits and, for POST, against cross-site request
-//! forgery before anything runs.
+//! The GraphQL handlers over HTTP, to the GraphQL-over-HTTP spec: POST with a JSON
+//! body, GET with query parameters (queries only: a mutation over GET is refused with
+//! 405), the answer in the media type the client accepts (`media`), and GraphiQL for a
+//! browser that asks for `/graphql` without a query.
+//!
+//! A request is answered, in order: from its ETag (`304`, GET only), from the response
+//! cache, or by resolving its document (sent, or named: persisted and trusted
+//! documents), checking it against the limits and the caller's right to write, and
+//! running it.
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLResponse;
+use std::sync::Arc;
+
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::Variables;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
-use async_graphql::parser::types::ExecutableDocument;
-
-use super::cache::{self, Key};
-use super::{error_response, AppState};
+use super::cache::Key;
+use super::caching::{self, CachePolicy};
+use super::media::MediaType;
+use super::persisted::{Named, Resolved};
+use super::{web, AppState};
 use crate::auth::Caller;
+use crate::error::{Code, Error};
 use crate::graphql::limits::{self, Checked};
 use crate::graphql::{batched_loaders, Batched};
 use crate::metrics;
 
-/// POST /graphql: a JSON body `{ query, variables, operationName }`.
+/// POST /graphql: a JSON body `{ query, variables, operationName, extensions, documentId }`.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let Some(media) = MediaType::negotiate(&headers) else { return not_acceptable() };
     if state.limits.csrf_protection && !is_json(&headers) {
         // Forms and text/plain are what a browser sends cross-site without a preflight.
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "send the request as `content-type: application/json`",
-        );
+        return Error::refused(Code::UnsupportedMediaType, "send the request as `content-type: application/json`")
+            .respond(media);
     }
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let message = format!("the body is larger than {} bytes", state.limits.max_body_bytes);
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &message);
+            return Error::refused(Code::PayloadTooLarge, message).respond(media);
         }
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
+        Err(_) => return Error::refused(Code::BadRequest, "the body could not be read").respond(media),
     };
-    // A JSON array is a batch: refused unless batching is configured, and capped.
-    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return batch(&state, &headers, &body).await;
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Error::refused(Code::BadRequest, "the request has no body: send a JSON object with a `query`")
+            .respond(media),
+        // A JSON array is a batch: refused unless batching is configured, and capped.
+        Some(b'[') => batch(&state, &headers, media, &body).await,
+        Some(_) => answer(&state, &headers, media, Method::Post, body).await,
     }
-    answer(&state, &headers, Method::Post, body).await
+}
+
+/// GET /graphql: `?query=...&variables=...&operationName=...&extensions=...` (or
+/// `documentId=...`) runs a query; without parameters it serves GraphiQL.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        if state.playground {
+            return web::playground(&headers);
+        }
+        return Error::refused_at(Code::BadRequest, "query", "send a `query` parameter: this server has no playground")
+            .respond(MediaType::negotiate(&headers).unwrap_or(MediaType::Json));
+    };
+    let Some(media) = MediaType::negotiate(&headers) else { return not_acceptable() };
+    answer(&state, &headers, media, Method::Get, Bytes::from(query)).await
 }
 
 /// Runs a batch of requests, each checked like a single one; the answer is an array.
-async fn batch(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn batch(state: &AppState, headers: &HeaderMap, media: MediaType, body: &[u8]) -> Response {
     let max = state.limits.max_batch;
     if max == 0 {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BATCHING_DISABLED",
-            "batched requests are not accepted: send one request per POST",
-        );
+        return Error::refused(Code::BatchingDisabled, "batched requests are not accepted: send one request per POST")
+            .respond(media);
     }
-    let requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
-        Ok(requests) => requests,
+    let envelopes: Vec<Envelope> = match serde_json::from_slice(body) {
+        Ok(envelopes) => envelopes,
         Err(error) => {
-            return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("the body is not a GraphQL batch: {error}"))
+            return Error::refused(Code::BadRequest, format!("the body is not a GraphQL batch: {error}")).respond(media)
         }
     };
-    if requests.is_empty() || requests.len() > max {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
-            &format!("a batch holds 1 to {max} requests, not {}", requests.len()),
-        );
+    if envelopes.is_empty() || envelopes.len() > max {
+        let message = format!("a batch holds 1 to {max} requests, not {}", envelopes.len());
+        return Error::refused(Code::BatchTooLarge, message).respond(media);
     }
-    let mut answers = Vec::with_capacity(requests.len());
+    let mut answers = Vec::with_capacity(envelopes.len());
     let caller = caller(state, headers);
-    for request in requests {
-        match run(state, &caller, request, Method::Post).await {
-            Ok((response, _)) => answers.push(serde_json::to_value(&response).unwrap_or_default()),
-            Err(refused) => return refused,
+    for envelope in envelopes {
+        match execute(state, &caller, envelope, Method::Post).await {
+            Ok(ran) => answers.push(serde_json::from_slice::<serde_json::Value>(&ran.body).unwrap_or_default()),
+            Err(error) => return error.respond(media),
         }
     }
-    axum::Json(answers).into_response()
+    let mut response = axum::Json(answers).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, media.content_type());
+    response
 }
 
-/// GET /graphql: `?query=...&variables=...&operationName=...` runs a query; without a
-/// query it serves GraphiQL.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    let Some(query) = query.filter(|q| !q.is_empty()) else {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .title("achievement-graph")
-                .finish(),
-        )
-        .into_response();
-    };
-    answer(&state, &headers, Method::Get, Bytes::from(query)).await
-}
-
-/// Answers one request: from the response cache when the same request was answered at
-/// the current data generation, else by running it (and keeping a cacheable answer).
-async fn answer(state: &AppState, headers: &HeaderMap, method: Method, raw: Bytes) -> Response {
+/// Answers one request: from its ETag, from the response cache when the same request
+/// was answered at the current data generation, else by running it (and keeping a
+/// cacheable answer).
+async fn answer(state: &AppState, headers: &HeaderMap, media: MediaType, method: Method, raw: Bytes) -> Response {
     let started = std::time::Instant::now();
     let caller = caller(state, headers);
+    // Read before running: the answer then holds at least everything up to it.
+    let generation = state.index.applied();
+    let etag = match method {
+        Method::Get => state.caching.etag(&raw, &caller, media, generation),
+        Method::Post => None,
+    };
+    if let Some(etag) = etag.as_ref().filter(|etag| caching::not_modified(headers, etag)) {
+        metrics::get().not_modified();
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        state.caching.reusable(response.headers_mut(), etag, &caller);
+        return response;
+    }
     // Credentials that match no token are never served from (or kept in) the cache.
     let key = match &caller {
         Caller::Anonymous => Some(Key::new(method, raw.clone(), None)),
         Caller::Writer(name) => Some(Key::new(method, raw.clone(), Some(name))),
         Caller::Rejected => None,
     };
-    // Read before running: the answer then holds at least everything up to it.
-    let generation = state.index.applied();
     if let Some(hit) = key.as_ref().and_then(|key| state.cache.get(key, generation)) {
         metrics::get().request(hit.operation.as_deref(), "ok", started.elapsed());
-        return hit.response();
-    }
-    let request = match method {
-        Method::Post => serde_json::from_slice::<async_graphql::Request>(&raw)
-            .map_err(|error| format!("the body is not a GraphQL request: {error}")),
-        Method::Get => std::str::from_utf8(&raw)
-            .map_err(|error| error.to_string())
-            .and_then(|query| async_graphql::http::parse_query_string(query).map_err(|error| error.to_string()))
-            .map_err(|error| format!("the query string is not a GraphQL request: {error}")),
-    };
-    let request = match request {
-        Ok(request) => request,
-        Err(message) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
-    };
-    let (response, checked) = match run(state, &caller, request, method).await {
-        Ok(ran) => ran,
-        Err(refused) => return refused,
-    };
-    let cacheable = !checked.writes && response.errors.is_empty() && response.http_headers.is_empty();
-    match key {
-        Some(key) if cacheable && state.cache.enabled() => {
-            let body = Bytes::from(serde_json::to_vec(&response).unwrap_or_default());
-            state.cache.put(key, generation, body.clone(), checked.name.as_deref());
-            cache::Entry::fresh(body).response()
+        let mut response = hit.response(media);
+        if let Some(etag) = &etag {
+            state.caching.reusable(response.headers_mut(), etag, &caller);
         }
-        _ => GraphQLResponse::from(response).into_response(),
+        return response;
     }
+    let ran = match Envelope::read(method, &raw) {
+        Ok(envelope) => execute(state, &caller, envelope, method).await,
+        Err(error) => Err(error),
+    };
+    let ran = match ran {
+        Ok(ran) => ran,
+        Err(error) => {
+            let mut response = error.respond(media);
+            if method == Method::Get {
+                CachePolicy::not_reusable(response.headers_mut());
+            }
+            if error.code() == Code::MethodNotAllowed {
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            return response;
+        }
+    };
+    let status = match (ran.request_error, media) {
+        (true, MediaType::GraphqlResponse) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let mut response = (status, ran.body.clone()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, media.content_type());
+    headers.extend(ran.http_headers.clone());
+    match (&etag, ran.reusable) {
+        (Some(etag), true) => state.caching.reusable(headers, etag, &caller),
+        (Some(_), false) => CachePolicy::not_reusable(headers),
+        (None, _) => {}
+    }
+    if let Some(key) = key.filter(|_| ran.reusable && ran.http_headers.is_empty()) {
+        state.cache.put(key, generation, ran.body, ran.checked.name.as_deref());
+    }
+    response
+}
+
+/// What a request asks for, before its document is resolved.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct Envelope {
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<Variables>,
+    #[serde(default)]
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A trusted document's id (GraphQL-over-HTTP persisted documents).
+    #[serde(default, rename = "documentId")]
+    document_id: Option<String>,
+}
+
+/// The GET parameters: the same fields, with `variables` and `extensions` as JSON text.
+#[derive(Debug, Default, Deserialize)]
+struct GetParameters {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
+}
+
+impl Envelope {
+    /// Reads a POST body or a GET query string.
+    fn read(method: Method, raw: &[u8]) -> Result<Self, Error> {
+        match method {
+            Method::Post => serde_json::from_slice(raw)
+                .map_err(|error| Error::refused(Code::BadRequest, format!("the body is not a GraphQL request: {error}"))),
+            Method::Get => {
+                let parameters: GetParameters = serde_urlencoded::from_bytes(raw).map_err(|error| {
+                    Error::refused(Code::BadRequest, format!("the query string is not a GraphQL request: {error}"))
+                })?;
+                let json = |field: &'static str, text: Option<String>| -> Result<Option<serde_json::Value>, Error> {
+                    text.filter(|t| !t.is_empty())
+                        .map(|text| serde_json::from_str(&text))
+                        .transpose()
+                        .map_err(|error| Error::refused_at(Code::BadRequest, field, format!("`{field}` is not JSON: {error}")))
+                };
+                let variables = json("variables", parameters.variables)?;
+                let extensions = json("extensions", parameters.extensions)?;
+                let object = |field: &'static str| {
+                    Error::refused_at(Code::BadRequest, field, format!("`{field}` must be a JSON object"))
+                };
+                Ok(Self {
+                    query: parameters.query,
+                    operation_name: parameters.operation_name.filter(|name| !name.is_empty()),
+                    variables: match variables {
+                        None | Some(serde_json::Value::Null) => None,
+                        Some(value @ serde_json::Value::Object(_)) => {
+                            Some(Variables::from_json(value))
+                        }
+                        Some(_) => return Err(object("variables")),
+                    },
+                    extensions: match extensions {
+                        None | Some(serde_json::Value::Null) => None,
+                        Some(serde_json::Value::Object(map)) => Some(map),
+                        Some(_) => return Err(object("extensions")),
+                    },
+                    document_id: parameters.document_id,
+                })
+            }
+        }
+    }
+}
+
+/// A request that ran.
+struct Ran {
+    /// The answer as sent: without `data` when nothing ran (a request error).
+    body: Bytes,
+    /// The document could not run: it failed validation or variable coercion.
+    request_error: bool,
+    /// It has no errors and writes nothing: it can be cached and revalidated.
+    reusable: bool,
+    http_headers: HeaderMap,
+    checked: Checked,
+}
+
+/// Resolves a request's document, then checks and runs it.
+async fn execute(state: &AppState, caller: &Caller, envelope: Envelope, method: Method) -> Result<Ran, Error> {
+    let extensions = envelope.extensions.map(serde_json::Value::Object);
+    let named = Named::from_extensions(envelope.document_id, extensions.as_ref())?;
+    let resolved = state.persisted.resolve(envelope.query.as_deref(), &named).inspect_err(|error| {
+        if error.code() == Code::PersistedQueryNotFound {
+            metrics::get().persisted_query("miss");
+        }
+    })?;
+    if !named.is_empty() && envelope.query.as_deref().is_none_or(|q| q.trim().is_empty()) {
+        metrics::get().persisted_query("hit");
+    }
+    let mut request = async_graphql::Request::new(resolved.query().to_string());
+    request.operation_name = envelope.operation_name;
+    request.variables = envelope.variables.unwrap_or_default();
+    if let Some(serde_json::Value::Object(extensions)) = extensions {
+        for (name, value) in extensions {
+            if let Ok(value) = async_graphql::Value::from_json(value) {
+                request.extensions.insert(name, value);
+            }
+        }
+    }
+    let (mut response, checked) = run(state, caller, request, method).await?;
+    // The engine's own refusals (unknown fields, wrong variable types...) carry no
+    // path: nothing ran, so they are request errors.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    // Every error the project raises has a code; the engine's own (validation, and
+    // arguments it coerces only as a field runs) have none.
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", Code::GraphqlValidationFailed.as_str());
+        }
+    }
+    if let (false, Resolved::Register(query, hash)) = (request_error, resolved) {
+        // Only a document that validated is kept.
+        state.persisted.register(hash, query);
+        metrics::get().persisted_query("registered");
+    }
+    let body = if request_error {
+        serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    Ok(Ran {
+        body: Bytes::from(body.unwrap_or_default()),
+        request_error,
+        reusable: !checked.writes && response.errors.is_empty(),
+        http_headers: response.http_headers,
+        checked,
+    })
 }
 
 /// Identifies the caller by the `authorization` header.
@@ -158,73 +324,51 @@ async fn run(
     caller: &Caller,
     mut request: async_graphql::Request,
     method: Method,
-) -> Result<(async_graphql::Response, Checked), Response> {
+) -> Result<(async_graphql::Response, Checked), Error> {
     if request.query.trim().is_empty() {
-        return Err(refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request has no `query`"));
+        return Err(Error::refused_at(Code::BadRequest, "query", "the request has no `query`"));
     }
-    let checked = state
-        .documents
-        .get_or_parse(&request.query, |query| limits::parse(query, &state.limits.document))
-        .and_then(|document| {
-            let checked = limits::measure(
-                &document,
-                &request.variables,
-                request.operation_name.as_deref(),
-                &state.limits.document,
-                &state.limits.shape,
-            )?;
-            // The engine runs the document already parsed.
-            request.set_parsed_query(ExecutableDocument::clone(&document));
-            Ok(checked)
-        });
-    let checked = match checked {
-        Ok(checked) => checked,
-        Err(refusal) => {
-            tracing::info!(code = refusal.code, "request refused by a limit");
-            return Err(refuse(StatusCode::BAD_REQUEST, refusal.code, &refusal.message));
-        }
-    };
+    let document: Arc<ExecutableDocument> =
+        state.documents.get_or_parse(&request.query, |query| limits::parse(query, &state.limits.document))?;
+    let checked = limits::measure(
+        &document,
+        &request.variables,
+        request.operation_name.as_deref(),
+        &state.limits.document,
+        &state.limits.shape,
+    )
+    .inspect_err(|refusal| tracing::info!(code = %refusal.code(), "request refused by a limit"))?;
+    // The engine runs the document already parsed.
+    request.set_parsed_query(ExecutableDocument::clone(&document));
     if method == Method::Get && checked.writes {
-        let mut response = refuse(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
+        return Err(Error::refused(
+            Code::MethodNotAllowed,
             "only queries run over GET: send mutations and subscriptions with POST (or over /graphql/ws)",
-        );
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return Err(response);
+        ));
     }
     // A mutation without a valid token is refused as a whole, before any of its
     // arguments is looked at.
     if checked.mutation {
-        if let Err(error) = caller.writer() {
-            let mut response = refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &error.to_string());
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return Err(response);
-        }
+        caller.writer()?;
     }
     let (loaders, queued) = batched_loaders(state.store.clone());
     let request = request.data(loaders).data(caller.clone());
     let started = std::time::Instant::now();
-    let mut response = Batched::new(state.schema.execute(request), queued).await;
+    // Only whole-schema introspection needs the schema that answers `__schema.description`.
+    let schema = if checked.introspects { &state.introspection_schema } else { &state.schema };
+    let response = Batched::new(schema.execute(request), queued).await;
     let outcome = if response.is_ok() { "ok" } else { "error" };
     metrics::get().request(checked.name.as_deref(), outcome, started.elapsed());
-    // The engine's own refusals (unknown fields, wrong variable types...) carry no code:
-    // nothing ran, so they are validation failures.
-    if response.data == async_graphql::Value::Null {
-        for error in &mut response.errors {
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if extensions.get("code").is_none() {
-                extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
-            }
-        }
-    }
     Ok((response, checked))
 }
 
-/// Answers a refused request, counting it by its code.
-fn refuse(status: StatusCode, code: &'static str, message: &str) -> Response {
-    metrics::get().rejected(code);
-    error_response(status, code, message)
+/// A client that accepts neither JSON media type.
+fn not_acceptable() -> Response {
+    Error::refused(
+        Code::NotAcceptable,
+        "this endpoint answers `application/graphql-response+json` or `application/json`: accept one of them",
+    )
+    .respond(MediaType::Json)
 }
 
 /// Returns whether the request says its body is JSON.

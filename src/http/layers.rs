@@ -6,14 +6,14 @@ use std::any::Any;
 use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
-use axum::http::{HeaderValue, Method, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
 use axum::{BoxError, Router};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::error_response;
+use crate::error::{Code, Error};
 
 /// Limits on the traffic as a whole, from the configuration.
 #[derive(Debug, Clone)]
@@ -47,15 +47,12 @@ pub fn protect(router: Router, limits: &TrafficLimits) -> Router {
 /// Turns what the traffic layers refuse into GraphQL-shaped answers.
 async fn refused(error: BoxError) -> Response {
     if error.is::<tower::load_shed::error::Overloaded>() {
-        crate::metrics::get().rejected("OVERLOADED");
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "the server is busy: retry shortly");
+        return Error::refused(Code::Overloaded, "the server is busy: retry shortly").into_response();
     }
     if error.is::<tower::timeout::error::Elapsed>() {
-        crate::metrics::get().rejected("TIMEOUT");
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "the request took too long");
+        return Error::refused(Code::Timeout, "the request took too long").into_response();
     }
-    tracing::error!(%error, "request failed in the traffic layers");
-    error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "internal server error")
+    Error::Internal(anyhow::anyhow!("request failed in the traffic layers: {error}")).into_response()
 }
 
 /// A panicking handler fails its own request only; the message goes to the log.
@@ -65,6 +62,5 @@ fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("a handler panicked");
-    tracing::error!(panic = message, "a request handler panicked");
-    error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "internal server error")
+    Error::Internal(anyhow::anyhow!("a request handler panicked: {message}")).into_response()
 }

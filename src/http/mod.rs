@@ -1,17 +1,23 @@
 //! The HTTP edge: routes, the GraphQL handler, the WebSocket endpoint, the playground
-//! and health checks. Every error body is GraphQL-shaped JSON with `extensions.code`.
+//! and its assets, and health checks. Every error is the crate's `Error`, answered as
+//! GraphQL-shaped JSON with `extensions.code` (`errors`).
 
 mod cache;
+pub mod caching;
+mod errors;
 mod graphql;
 mod layers;
+pub mod media;
+pub mod persisted;
 mod serve;
+mod web;
 mod ws;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -20,12 +26,15 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use cache::{ParsedDocuments, ResponseCache};
+pub use caching::CachePolicy;
+pub use persisted::PersistedDocuments;
 pub use layers::{protect, TrafficLimits};
 pub use serve::serve;
 pub use ws::WsLimits;
 
 use crate::auth::Tokens;
-use crate::graphql::limits::SchemaShape;
+use crate::error::{Code, Error};
+use crate::graphql::shape::SchemaShape;
 use crate::graphql::AppSchema;
 use crate::search::SearchIndex;
 use crate::store::Store;
@@ -34,6 +43,9 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    /// The same schema, answering `__schema.description` too (for introspection only:
+    /// its extension would cost every other request a hook per field).
+    pub introspection_schema: AppSchema,
     pub store: Store,
     pub index: Arc<SearchIndex>,
     pub tokens: Arc<Tokens>,
@@ -41,6 +53,10 @@ pub struct AppState {
     pub limits: Limits,
     pub cache: ResponseCache,
     pub documents: ParsedDocuments,
+    pub persisted: PersistedDocuments,
+    pub caching: CachePolicy,
+    /// Whether `GET /graphql` without a query serves GraphiQL.
+    pub playground: bool,
 }
 
 /// What a request may ask for.
@@ -66,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz).fallback(method_not_allowed))
         .route("/readyz", get(readyz).fallback(method_not_allowed))
         .route("/metrics", get(metrics).fallback(method_not_allowed))
+        .route("/assets/{*path}", get(web::asset).fallback(method_not_allowed))
         .fallback(not_found)
         .layer(body_limit)
         .with_state(state);
@@ -76,11 +93,6 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-}
-
-/// Returns a GraphQL-shaped error body.
-pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
 }
 
 /// Answers 200 while the process serves (liveness); it touches neither store nor index.
@@ -99,27 +111,26 @@ async fn metrics() -> Response {
 async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(error) = state.store.ping().await {
         tracing::error!(%error, "readiness: the store is not usable");
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the store is not usable");
+        return Error::refused(Code::Unavailable, "the store is not usable").into_response();
     }
     let probe = state.index.search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await;
     match probe {
         Ok(_) => Json(json!({ "status": "ready", "indexedDocuments": state.index.len() })).into_response(),
         Err(error) => {
             tracing::error!(error = %error.chain(), "readiness: the index is not usable");
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the search index is not usable")
+            Error::refused(Code::Unavailable, "the search index is not usable").into_response()
         }
     }
 }
 
-async fn method_not_allowed() -> Response {
-    crate::metrics::get().rejected("METHOD_NOT_ALLOWED");
-    error_response(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
-        "this route answers GET (and POST for /graphql)",
-    )
+async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    let allow = if uri.path() == "/graphql" { "GET, POST" } else { "GET" };
+    let mut response =
+        Error::refused(Code::MethodNotAllowed, format!("{} answers {allow}", uri.path())).into_response();
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 async fn not_found() -> Response {
-    error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route: use POST /graphql")
+    Error::refused(Code::NotFound, "no such route: use POST /graphql").into_response()
 }

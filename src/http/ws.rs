@@ -16,12 +16,13 @@ use async_graphql::Data;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::{error_response, AppState};
+use super::AppState;
+use crate::error::{Code, Error};
 use crate::auth::{Caller, Tokens};
 use crate::graphql::loaders_for_request;
 
@@ -44,22 +45,15 @@ pub async fn upgrade(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(upgrade) = upgrade else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "this endpoint speaks GraphQL over WebSocket only",
-        );
+        return Error::refused(Code::BadRequest, "this endpoint speaks GraphQL over WebSocket only").into_response();
     };
     let protocol = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()));
     let Some(protocol) = protocol else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "ask for the `graphql-transport-ws` (or `graphql-ws`) subprotocol",
-        );
+        return Error::refused(Code::BadRequest, "ask for the `graphql-transport-ws` (or `graphql-ws`) subprotocol")
+            .into_response();
     };
     let header_caller =
         Caller::from_header(&state.tokens, headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()));
@@ -194,7 +188,7 @@ fn guard(
             if !operations.active.contains(&id) && operations.active.len() >= limits.max_operations {
                 let error = json!({
                     "message": format!("at most {} operations may run at once on one connection", limits.max_operations),
-                    "extensions": { "code": "TOO_MANY_SUBSCRIPTIONS" },
+                    "extensions": { "code": Code::TooManySubscriptions.as_str() },
                 });
                 let payload = match protocol {
                     WebSocketProtocols::GraphQLWS => json!([error]),

@@ -15,6 +15,9 @@ struct Case {
     name: String,
     method: String,
     content_type: Option<String>,
+    /// The `Accept` header; absent, `application/graphql-response+json`, under which a
+    /// refusal's status says that nothing ran.
+    accept: Option<String>,
     body: Option<String>,
     query: Option<String>,
     status: u16,
@@ -63,6 +66,7 @@ async fn every_hostile_request_gets_its_expected_answer() {
         if let Some(content_type) = &case.content_type {
             request = request.header("content-type", content_type);
         }
+        request = request.header("accept", case.accept.as_deref().unwrap_or("application/graphql-response+json"));
         let started = Instant::now();
         let response = request.send().await.unwrap_or_else(|error| panic!("{}: no answer: {error}", case.name));
         let status = response.status().as_u16();

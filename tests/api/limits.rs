@@ -12,6 +12,7 @@ async fn post_raw(app: &crate::helpers::TestApp, body: String) -> (u16, serde_js
         .client
         .post(format!("{}/graphql", app.address))
         .header("content-type", "application/json")
+        .header("accept", "application/graphql-response+json")
         .body(body)
         .send()
         .await

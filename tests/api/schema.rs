@@ -40,7 +40,10 @@ use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 /// Everything a schema declares, flattened to comparable strings:
 /// `Type` -> kind, `Type.field` -> type, `Type.field(arg:)` -> type, `Type=VALUE`, `Type|Member`, `Type&Interface`.
 fn declarations(sdl: &str) -> BTreeMap<String, String> {
-    let document = async_graphql::parser::parse_schema(sdl).expect("the SDL parses");
+    // async-graphql's parser predates descriptions on the `schema` block.
+    let described = format!("\"\"\"\n{}\n\"\"\"\nschema {{", achievement_graph::graphql::DESCRIPTION);
+    let sdl = sdl.replace(&described, "schema {");
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
     let mut out = BTreeMap::new();
     for definition in document.definitions {
         let TypeSystemDefinition::Type(definition) = definition else { continue };
