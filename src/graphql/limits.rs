@@ -104,7 +104,10 @@ pub fn parse(query: &str, limits: &Limits) -> Result<ExecutableDocument, Error> 
     }
     let scan = scan(query, limits.max_tokens + 1);
     if scan.tokens > limits.max_tokens {
-        return Err(Error::refused(Code::TooManyTokens, format!("the query has more than {} tokens", limits.max_tokens)));
+        return Err(Error::refused(
+            Code::TooManyTokens,
+            format!("the query has more than {} tokens", limits.max_tokens),
+        ));
     }
     // Brackets nested deeper than any allowed query needs are refused before the parser,
     // whose recursion they would otherwise drive.
@@ -319,7 +322,9 @@ impl Measure<'_> {
                     let depth = depth + u32::from(INTROSPECTION_LISTS.contains(&field.name.node.as_str()));
                     depth >= MAX_INTROSPECTION_LISTS || self.introspection_too_deep(&field.selection_set.node, depth)
                 }
-                Selection::InlineFragment(inline) => self.introspection_too_deep(&inline.node.selection_set.node, depth),
+                Selection::InlineFragment(inline) => {
+                    self.introspection_too_deep(&inline.node.selection_set.node, depth)
+                }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.clone();
                     let key = (name.clone(), depth);
@@ -540,7 +545,10 @@ mod tests {
         // graphql-js's own example of a recursive introspection.
         let recursive = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
         assert_eq!(refusal(recursive), Some("INTROSPECTION_TOO_DEEP"));
-        assert_eq!(refusal("{ __type(name: \"Query\") { fields { type { interfaces { possibleTypes { name } } } } } }"), Some("INTROSPECTION_TOO_DEEP"));
+        assert_eq!(
+            refusal("{ __type(name: \"Query\") { fields { type { interfaces { possibleTypes { name } } } } } }"),
+            Some("INTROSPECTION_TOO_DEEP")
+        );
         // Through fragments, and through fragments spread many times (walked once each).
         let mut spread = String::from("{ __schema { types { ...F0 } } }\n");
         for i in 0..30 {

@@ -81,7 +81,9 @@ pub fn describe_sdl(sdl: &str) -> String {
     let description = format!("\"\"\"\n{DESCRIPTION}\n\"\"\"\nschema {{");
     match sdl.find("\nschema {") {
         Some(at) => format!("{}\n{description}{}", &sdl[..at], &sdl[at + "\nschema {".len()..]),
-        None => format!("{sdl}\n{description}\n\tquery: Query\n\tmutation: Mutation\n\tsubscription: Subscription\n}}\n"),
+        None => {
+            format!("{sdl}\n{description}\n\tquery: Query\n\tmutation: Mutation\n\tsubscription: Subscription\n}}\n")
+        }
     }
 }
 

@@ -74,7 +74,10 @@ impl SchemaShape {
             }
         }
         if shape.fields.get(&shape.roots[0]).is_none_or(HashMap::is_empty) {
-            return Err(Error::Internal(anyhow::anyhow!("the schema's SDL has no `{}` type with fields", shape.roots[0])));
+            return Err(Error::Internal(anyhow::anyhow!(
+                "the schema's SDL has no `{}` type with fields",
+                shape.roots[0]
+            )));
         }
         Ok(shape)
     }

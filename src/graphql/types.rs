@@ -201,6 +201,9 @@ impl AchievementList {
     async fn achievements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Achievement>> {
         related(ctx, rel::ACHIEVEMENTS_OF_LIST, &self.id).await
     }
+    /// The list's own figures: those about the list, and every other figure its
+    /// document states outside the achievements' sections (the introduction), in text
+    /// order. A figure inside an achievement's section is that achievement's.
     async fn statistics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Statistic>> {
         related(ctx, rel::STATISTICS_OF_LIST, &self.id).await
     }
@@ -257,8 +260,12 @@ impl Achievement {
     async fn events(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Event>> {
         related(ctx, rel::EVENTS_OF_ACHIEVEMENT, &self.id).await
     }
+    /// Every figure stated in this achievement's section of the article (its heading
+    /// and body: the span of `source`), in text order, whatever it is about: each
+    /// statistic's `subject` stays its most specific subject (an event, an
+    /// organization, a city...).
     async fn statistics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Statistic>> {
-        related(ctx, rel::STATISTICS_OF_ACHIEVEMENT, &self.id).await
+        related(ctx, rel::STATISTICS_IN_ACHIEVEMENT, &self.id).await
     }
     /// The heading and body in the source document.
     async fn source(&self) -> SourceSpan {
@@ -506,6 +513,12 @@ impl Statistic {
             SubjectType::Organization => StatisticSubject::Organization(required(ctx, id).await?),
             SubjectType::City => StatisticSubject::City(required(ctx, id).await?),
         })
+    }
+    /// The achievement in whose section of the article the figure is stated; null for
+    /// figures stated outside every achievement's section (the introduction's belong
+    /// to the list).
+    async fn achievement(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Achievement>> {
+        Ok(related(ctx, rel::ACHIEVEMENT_OF_STATISTIC, &self.id).await?.into_iter().next())
     }
     /// The sentence or clause that states the number.
     async fn source(&self) -> SourceSpan {

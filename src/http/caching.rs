@@ -113,7 +113,10 @@ mod tests {
         assert_eq!(headers[header::CACHE_CONTROL], "no-cache, private");
         let mut request = HeaderMap::new();
         assert!(!not_modified(&request, &etag));
-        request.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("W/\"x\", {}", headers[header::ETAG].to_str().unwrap())).unwrap());
+        request.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("W/\"x\", {}", headers[header::ETAG].to_str().unwrap())).unwrap(),
+        );
         assert!(not_modified(&request, &etag));
     }
 }

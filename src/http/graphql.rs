@@ -199,17 +199,17 @@ impl Envelope {
     /// Reads a POST body or a GET query string.
     fn read(method: Method, raw: &[u8]) -> Result<Self, Error> {
         match method {
-            Method::Post => serde_json::from_slice(raw)
-                .map_err(|error| Error::refused(Code::BadRequest, format!("the body is not a GraphQL request: {error}"))),
+            Method::Post => serde_json::from_slice(raw).map_err(|error| {
+                Error::refused(Code::BadRequest, format!("the body is not a GraphQL request: {error}"))
+            }),
             Method::Get => {
                 let parameters: GetParameters = serde_urlencoded::from_bytes(raw).map_err(|error| {
                     Error::refused(Code::BadRequest, format!("the query string is not a GraphQL request: {error}"))
                 })?;
                 let json = |field: &'static str, text: Option<String>| -> Result<Option<serde_json::Value>, Error> {
-                    text.filter(|t| !t.is_empty())
-                        .map(|text| serde_json::from_str(&text))
-                        .transpose()
-                        .map_err(|error| Error::refused_at(Code::BadRequest, field, format!("`{field}` is not JSON: {error}")))
+                    text.filter(|t| !t.is_empty()).map(|text| serde_json::from_str(&text)).transpose().map_err(
+                        |error| Error::refused_at(Code::BadRequest, field, format!("`{field}` is not JSON: {error}")),
+                    )
                 };
                 let variables = json("variables", parameters.variables)?;
                 let extensions = json("extensions", parameters.extensions)?;
@@ -221,9 +221,7 @@ impl Envelope {
                     operation_name: parameters.operation_name.filter(|name| !name.is_empty()),
                     variables: match variables {
                         None | Some(serde_json::Value::Null) => None,
-                        Some(value @ serde_json::Value::Object(_)) => {
-                            Some(Variables::from_json(value))
-                        }
+                        Some(value @ serde_json::Value::Object(_)) => Some(Variables::from_json(value)),
                         Some(_) => return Err(object("variables")),
                     },
                     extensions: match extensions {

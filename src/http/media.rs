@@ -44,7 +44,9 @@ impl MediaType {
             let quality = mime.get_param("q").and_then(|q| q.as_str().parse::<f32>().ok()).unwrap_or(1.0);
             let suffix = mime.suffix().map(|s| s.as_str());
             match (mime.type_().as_str(), mime.subtype().as_str(), suffix) {
-                ("application", "graphql-response", Some("json")) => graphql_response = better(graphql_response, (2, quality)),
+                ("application", "graphql-response", Some("json")) => {
+                    graphql_response = better(graphql_response, (2, quality))
+                }
                 ("application", "json", None) => json = better(json, (2, quality)),
                 ("application", "*", _) | ("*", "*", _) => {
                     let specificity = u8::from(mime.type_() == mime::APPLICATION);
@@ -104,7 +106,11 @@ mod tests {
         // A browser's navigation
         assert_eq!(negotiate(Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")), Some(Json));
         assert_eq!(negotiate(Some("application/graphql-response+json;q=0.5, application/json")), Some(Json));
-        assert_eq!(negotiate(Some("application/json;q=0, */*")), Some(GraphqlResponse), "the most specific range decides");
+        assert_eq!(
+            negotiate(Some("application/json;q=0, */*")),
+            Some(GraphqlResponse),
+            "the most specific range decides"
+        );
         assert_eq!(negotiate(Some("application/json;q=0, application/graphql-response+json")), Some(GraphqlResponse));
         assert_eq!(negotiate(Some("text/html")), None);
         assert_eq!(negotiate(Some("application/json;q=0")), None);

@@ -27,8 +27,8 @@ use tower_http::trace::TraceLayer;
 
 pub use cache::{ParsedDocuments, ResponseCache};
 pub use caching::CachePolicy;
-pub use persisted::PersistedDocuments;
 pub use layers::{protect, TrafficLimits};
+pub use persisted::PersistedDocuments;
 pub use serve::serve;
 pub use ws::WsLimits;
 

@@ -123,12 +123,20 @@ impl PersistedDocuments {
     pub fn resolve(&self, query: Option<&str>, named: &Named) -> Result<Resolved, Error> {
         if let Some(id) = &named.document_id {
             if query.is_some_and(|q| !q.trim().is_empty()) {
-                return Err(Error::refused_at(Code::BadRequest, "documentId", "send either `documentId` or `query`, not both"));
+                return Err(Error::refused_at(
+                    Code::BadRequest,
+                    "documentId",
+                    "send either `documentId` or `query`, not both",
+                ));
             }
             let bare = id.strip_prefix("sha256:").unwrap_or(id);
             let found = self.trusted.get(id.as_str()).or_else(|| self.trusted_by_hash.get(&bare.to_ascii_lowercase()));
             return found.cloned().map(Resolved::Run).ok_or_else(|| {
-                Error::refused_at(Code::TrustedDocumentNotFound, "documentId", format!("no trusted document has the id `{id}`"))
+                Error::refused_at(
+                    Code::TrustedDocumentNotFound,
+                    "documentId",
+                    format!("no trusted document has the id `{id}`"),
+                )
             });
         }
         let query = query.filter(|q| !q.trim().is_empty());
@@ -236,7 +244,8 @@ fn parse_manifest(text: &str) -> Result<HashMap<String, String>, String> {
         Manifest::Apollo { format, .. } => return Err(format!("unknown manifest format `{format}`")),
     };
     for (id, document) in &documents {
-        async_graphql::parser::parse_query(document).map_err(|error| format!("document `{id}` does not parse: {error}"))?;
+        async_graphql::parser::parse_query(document)
+            .map_err(|error| format!("document `{id}` does not parse: {error}"))?;
     }
     Ok(documents)
 }
@@ -261,7 +270,10 @@ mod tests {
         documents.register(hash.clone(), Arc::from(QUERY));
         assert_eq!(documents.resolve(None, &named(&hash)).unwrap(), Resolved::Run(Arc::from(QUERY)));
         let wrong = sha256_hex("{ cities { name } }");
-        assert_eq!(documents.resolve(Some(QUERY), &named(&wrong)).unwrap_err().code(), Code::PersistedQueryHashMismatch);
+        assert_eq!(
+            documents.resolve(Some(QUERY), &named(&wrong)).unwrap_err().code(),
+            Code::PersistedQueryHashMismatch
+        );
     }
 
     #[test]
@@ -284,12 +296,18 @@ mod tests {
         assert_eq!(documents.resolve(None, &named(&sha256_hex(QUERY))).unwrap(), Resolved::Run(Arc::from(QUERY)));
         assert_eq!(documents.resolve(Some(QUERY), &Named::default()).unwrap(), Resolved::Run(Arc::from(QUERY)));
         let other = "{ cities { name } }";
-        assert_eq!(documents.resolve(Some(other), &Named::default()).unwrap_err().code(), Code::TrustedDocumentRequired);
+        assert_eq!(
+            documents.resolve(Some(other), &Named::default()).unwrap_err().code(),
+            Code::TrustedDocumentRequired
+        );
         assert_eq!(
             documents.resolve(Some(other), &named(&sha256_hex(other))).unwrap_err().code(),
             Code::TrustedDocumentRequired
         );
-        assert_eq!(documents.resolve(None, &named(&sha256_hex(other))).unwrap_err().code(), Code::PersistedQueryNotFound);
+        assert_eq!(
+            documents.resolve(None, &named(&sha256_hex(other))).unwrap_err().code(),
+            Code::PersistedQueryNotFound
+        );
         let unknown = Named { document_id: Some("nope".to_owned()), sha256: None };
         assert_eq!(documents.resolve(None, &unknown).unwrap_err().code(), Code::TrustedDocumentNotFound);
     }

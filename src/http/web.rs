@@ -191,12 +191,16 @@ mod tests {
     fn every_link_of_the_playground_is_an_embedded_hashed_asset() {
         let page = &*PLAYGROUND;
         assert!(!page.html.contains("{{"), "{}", page.html);
-        let links: Vec<&str> = page.html.split("\"/assets/").skip(1).map(|rest| &rest[..rest.find('"').unwrap()]).collect();
+        let links: Vec<&str> =
+            page.html.split("\"/assets/").skip(1).map(|rest| &rest[..rest.find('"').unwrap()]).collect();
         assert!(links.len() >= 5, "{links:?}");
         for link in links {
             assert!(WEB.assets.contains_key(link), "{link}");
         }
-        assert!(!page.html.contains("http://") && !page.html.contains("https://"), "the page loads nothing from elsewhere");
+        assert!(
+            !page.html.contains("http://") && !page.html.contains("https://"),
+            "the page loads nothing from elsewhere"
+        );
     }
 
     #[test]

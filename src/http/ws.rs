@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::AppState;
-use crate::error::{Code, Error};
 use crate::auth::{Caller, Tokens};
+use crate::error::{Code, Error};
 use crate::graphql::loaders_for_request;
 
 /// How often the server pings a WebSocket client.

@@ -128,17 +128,34 @@ pub mod rel {
         "l.organization_id",
         "t.seq",
     );
+    /// A list's figures: those about the list, and those its document states outside
+    /// every one of its achievements' sections (the introduction, any closing text), in
+    /// text order.
     pub const STATISTICS_OF_LIST: Rel<Statistic> = Rel::new(
         "statistics_of_list",
-        "(SELECT * FROM statistics WHERE subject_type = 'LIST') t",
-        "t.subject_id",
-        "t.seq",
+        "lists l JOIN statistics t ON (t.subject_type = 'LIST' AND t.subject_id = l.id) \
+         OR (t.source_document = l.source_document AND NOT EXISTS (SELECT 1 FROM achievements a \
+         WHERE a.list_id = l.id AND a.source_document = t.source_document \
+         AND t.source_start >= a.source_start AND t.source_end <= a.source_end))",
+        "l.id",
+        "t.source_document, t.source_start, t.source_end, t.seq",
     );
-    pub const STATISTICS_OF_ACHIEVEMENT: Rel<Statistic> = Rel::new(
-        "statistics_of_achievement",
-        "(SELECT * FROM statistics WHERE subject_type = 'ACHIEVEMENT') t",
-        "t.subject_id",
-        "t.seq",
+    /// An achievement's figures: the statistics whose span lies in its section (its
+    /// heading and body), in text order, whatever their subject.
+    pub const STATISTICS_IN_ACHIEVEMENT: Rel<Statistic> = Rel::new(
+        "statistics_in_achievement",
+        "achievements a JOIN statistics t ON t.source_document = a.source_document \
+         AND t.source_start >= a.source_start AND t.source_end <= a.source_end",
+        "a.id",
+        "t.source_start, t.source_end, t.seq",
+    );
+    /// The achievement whose section states a statistic (none for the introduction's).
+    pub const ACHIEVEMENT_OF_STATISTIC: Rel<Achievement> = Rel::new(
+        "achievement_of_statistic",
+        "statistics s JOIN achievements t ON s.source_document = t.source_document \
+         AND s.source_start >= t.source_start AND s.source_end <= t.source_end",
+        "s.id",
+        "t.source_start, t.seq",
     );
     pub const STATISTICS_OF_EVENT: Rel<Statistic> = Rel::new(
         "statistics_of_event",

@@ -203,3 +203,114 @@ async fn every_entity_starts_at_version_1() {
     }
     assert_eq!(seen, 1 + 1 + 6 + 10 + 6 + 24 + 15 + 81);
 }
+
+#[tokio::test]
+async fn an_achievement_lists_every_figure_of_its_section_in_text_order() {
+    let app = spawn_app().await;
+    let query = r#"{
+      achievements(first: 10) { nodes {
+        rank title source { start end }
+        statistics { slug label value unit subject { __typename } source { start end excerpt } achievement { rank } }
+      } }
+    }"#;
+    let data = app.data(query, json!({})).await;
+    let rank = |rank: i64| {
+        data["achievements"]["nodes"].as_array().unwrap().iter().find(|a| a["rank"] == rank).unwrap().clone()
+    };
+    let four = rank(4);
+    let statistics = four["statistics"].as_array().unwrap();
+    let registered = statistics.iter().find(|s| s["label"] == "registered participants").expect("3,071 is there");
+    assert_eq!(registered["value"], 3071.0);
+    assert_eq!(registered["subject"]["__typename"], "Event", "the subject stays the most specific one");
+    assert_eq!(registered["achievement"]["rank"], 4);
+    // Every figure lies in the section, in text order.
+    let (start, end) = (four["source"]["start"].as_i64().unwrap(), four["source"]["end"].as_i64().unwrap());
+    let offsets: Vec<(i64, i64)> = statistics
+        .iter()
+        .map(|s| (s["source"]["start"].as_i64().unwrap(), s["source"]["end"].as_i64().unwrap()))
+        .collect();
+    assert!(offsets.iter().all(|(s, e)| *s >= start && *e <= end), "{offsets:?}");
+    assert!(offsets.windows(2).all(|pair| pair[0] <= pair[1]), "{offsets:?}");
+    assert_eq!(statistics.len(), 29, "every figure the curation gives achievement 4");
+
+    let two = rank(2);
+    let vehicles = two["statistics"].as_array().unwrap().iter().find(|s| s["value"] == 8900.0).expect("8,900 is there");
+    assert_eq!(vehicles["unit"], "vehicles");
+    assert_eq!(vehicles["subject"]["__typename"], "Organization");
+    // Achievement 5 (a strategy) states no figure.
+    let five = rank(5);
+    assert_eq!(five["statistics"], json!([]));
+}
+
+#[tokio::test]
+async fn the_introductions_figures_belong_to_the_list_and_to_no_achievement() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            r#"{
+              achievementLists { statistics { slug achievement { rank } subject { __typename } } }
+              statistics(first: 100) { totalCount nodes { slug achievement { slug } } }
+              achievements(first: 10) { nodes { slug statistics { slug } } }
+            }"#,
+            json!({}),
+        )
+        .await;
+    let list = data["achievementLists"][0]["statistics"].as_array().unwrap();
+    let slugs: Vec<&str> = list.iter().map(|s| s["slug"].as_str().unwrap()).collect();
+    assert!(slugs.contains(&"finalists") && slugs.contains(&"achievements-solicited"), "{slugs:?}");
+    // A figure of the introduction about the city is the list's too; none has an achievement.
+    assert!(slugs.contains(&"changchun-years-of-opening-up"), "{slugs:?}");
+    assert!(list.iter().all(|s| s["achievement"].is_null()));
+    assert_eq!(list.len(), 12);
+    // Every statistic is the list's or exactly one achievement's, and the two directions agree.
+    let in_achievements: Vec<(String, String)> = data["achievements"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| {
+            a["statistics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| (s["slug"].as_str().unwrap().to_owned(), a["slug"].as_str().unwrap().to_owned()))
+        })
+        .collect();
+    let statistics = data["statistics"]["nodes"].as_array().unwrap();
+    assert_eq!(statistics.len() as u64, data["statistics"]["totalCount"].as_u64().unwrap());
+    assert_eq!(in_achievements.len() + list.len(), statistics.len());
+    for statistic in statistics {
+        let slug = statistic["slug"].as_str().unwrap();
+        let owner = in_achievements.iter().find(|(s, _)| s == slug).map(|(_, a)| a.as_str());
+        assert_eq!(statistic["achievement"]["slug"].as_str(), owner, "{slug}");
+    }
+}
+
+#[tokio::test]
+async fn an_edited_span_moves_a_figure_between_sections() {
+    let app = spawn_app().await;
+    // Point the Games' 10 disciplines at the sentence of achievement 3 that states 10 ODA
+    // projects: the figure becomes achievement 3's.
+    let id = app.id_of("statistic", "asian-winter-games-disciplines").await;
+    let document = app.data(r#"{ documents { id text } }"#, json!({})).await["documents"][0].clone();
+    let text = document["text"].as_str().unwrap();
+    let sentence = "Changchun has received 10 ODA projects";
+    let start = text[..text.find(sentence).unwrap()].chars().count() as i64;
+    let body = app
+        .edit(
+            r#"mutation($id: ID!, $document: ID!, $start: Int!, $end: Int!) {
+              updateStatistic(id: $id, patch: { source: { documentId: $document, start: $start, end: $end } }) {
+                achievement { rank }
+              }
+            }"#,
+            json!({ "id": id, "document": document["id"], "start": start, "end": start + sentence.chars().count() as i64 }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert_eq!(body["data"]["updateStatistic"]["achievement"]["rank"], 3);
+    let data = app.data(r#"{ achievements(first: 10) { nodes { rank statistics { slug } } } }"#, json!({})).await;
+    let rank = |rank: i64| {
+        data["achievements"]["nodes"].as_array().unwrap().iter().find(|a| a["rank"] == rank).unwrap().to_string()
+    };
+    assert!(rank(3).contains("asian-winter-games-disciplines"));
+    assert!(!rank(4).contains("asian-winter-games-disciplines"));
+}
