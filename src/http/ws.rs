@@ -1,8 +1,11 @@
 //! GraphQL over WebSocket at `/graphql/ws`: the graphql-ws protocol
 //! (`graphql-transport-ws`) and the older `graphql-ws` subprotocol, served by
 //! async-graphql, with what it lacks added around it: a deadline for
-//! `connection_init`, a cap on operations running at once per connection, and the
-//! caller's token taken from the upgrade request or the `connection_init` payload.
+//! `connection_init`, a cap on operations running at once per connection, the caller's
+//! token taken from the upgrade request or the `connection_init` payload, and every
+//! operation held to what HTTP holds it to: its document resolved as over HTTP
+//! (persisted and trusted documents, and only those with `--only-trusted-documents`)
+//! and checked against the request limits before it starts.
 
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -12,7 +15,7 @@ use std::time::Duration;
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
 use async_graphql::http::{WebSocketProtocols, WsMessage, ALL_WEBSOCKET_PROTOCOLS};
-use async_graphql::Data;
+use async_graphql::{Data, Variables};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{State, WebSocketUpgrade};
@@ -21,10 +24,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::persisted::{Named, PersistedDocuments};
 use super::AppState;
 use crate::auth::{Caller, Tokens};
 use crate::error::{Code, Error};
-use crate::graphql::loaders_for_request;
+use crate::graphql::{limits, loaders_for_request};
 
 /// How often the server pings a WebSocket client.
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -74,7 +78,13 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     let (refusals, mut refused) = mpsc::unbounded_channel::<WsMessage>();
 
     // Incoming messages pass through the guard before async-graphql sees them.
-    let gate = Gate { protocol, limits, tokens: state.tokens.clone() };
+    let gate = Gate {
+        protocol,
+        limits,
+        tokens: state.tokens.clone(),
+        persisted: state.persisted.clone(),
+        request_limits: state.limits.clone(),
+    };
     let incoming = {
         let initialized = initialized.clone();
         let operations = operations.clone();
@@ -156,6 +166,48 @@ struct Gate {
     protocol: WebSocketProtocols,
     limits: WsLimits,
     tokens: Arc<Tokens>,
+    persisted: PersistedDocuments,
+    request_limits: super::Limits,
+}
+
+impl Gate {
+    /// Returns the message that refuses operation `id` with `error`.
+    fn refusal(&self, id: &str, error: &Error) -> WsMessage {
+        let error = json!({
+            "message": error.public_message(),
+            "extensions": { "code": error.code().as_str() },
+        });
+        let payload = match self.protocol {
+            WebSocketProtocols::GraphQLWS => json!([error]),
+            WebSocketProtocols::SubscriptionsTransportWS => error,
+        };
+        WsMessage::Text(json!({ "type": "error", "id": id, "payload": payload }).to_string())
+    }
+
+    /// Resolves and checks an operation's payload; returns it with its document in
+    /// `query` when it may start.
+    fn admit(&self, mut payload: Value) -> Result<Value, Error> {
+        let document_id = match payload.get("documentId") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(id)) => Some(id.clone()),
+            Some(_) => return Err(Error::refused_at(Code::BadRequest, "documentId", "`documentId` must be a string")),
+        };
+        let named = Named::from_extensions(document_id, payload.get("extensions"))?;
+        let query = payload.get("query").and_then(Value::as_str);
+        let resolved = self.persisted.resolve(query, &named)?;
+        let variables = match payload.get("variables") {
+            None | Some(Value::Null) => Variables::default(),
+            Some(value @ Value::Object(_)) => Variables::from_json(value.clone()),
+            Some(_) => {
+                return Err(Error::refused_at(Code::BadRequest, "variables", "`variables` must be a JSON object"))
+            }
+        };
+        let operation = payload.get("operationName").and_then(Value::as_str);
+        let limits = &self.request_limits;
+        limits::check(resolved.query(), &variables, operation, &limits.document, &limits.shape)?;
+        payload["query"] = Value::String(resolved.query().to_string());
+        Ok(payload)
+    }
 }
 
 /// Inspects one client message: notes `connection_init` (closing with 4403 on a wrong
@@ -168,7 +220,7 @@ fn guard(
     operations: &Mutex<Operations>,
     refusals: &mpsc::UnboundedSender<WsMessage>,
 ) -> Option<String> {
-    let (protocol, limits) = (gate.protocol, gate.limits);
+    let limits = gate.limits;
     let Ok(message) = serde_json::from_str::<Value>(&text) else {
         return Some(text); // async-graphql answers malformed messages itself
     };
@@ -186,19 +238,22 @@ fn guard(
         Some("subscribe" | "start") => {
             let mut operations = operations.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if !operations.active.contains(&id) && operations.active.len() >= limits.max_operations {
-                let error = json!({
-                    "message": format!("at most {} operations may run at once on one connection", limits.max_operations),
-                    "extensions": { "code": Code::TooManySubscriptions.as_str() },
-                });
-                let payload = match protocol {
-                    WebSocketProtocols::GraphQLWS => json!([error]),
-                    WebSocketProtocols::SubscriptionsTransportWS => error,
-                };
-                let _ = refusals
-                    .send(WsMessage::Text(json!({ "type": "error", "id": id, "payload": payload }).to_string()));
+                let message = format!("at most {} operations may run at once on one connection", limits.max_operations);
+                let _ = refusals.send(gate.refusal(&id, &Error::refused(Code::TooManySubscriptions, message)));
                 return None;
             }
-            operations.active.insert(id);
+            match gate.admit(message["payload"].clone()) {
+                Ok(payload) => {
+                    operations.active.insert(id);
+                    let mut message = message;
+                    message["payload"] = payload;
+                    return Some(message.to_string());
+                }
+                Err(error) => {
+                    let _ = refusals.send(gate.refusal(&id, &error));
+                    return None;
+                }
+            }
         }
         Some("complete" | "stop") => {
             operations.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).active.remove(&id);

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::helpers::{spawn_app, start_with, Storage, TestApp, EDITOR_SECRET};
+use crate::helpers::{node_id, spawn_app, start_with, Storage, TestApp, EDITOR_SECRET};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -212,4 +212,63 @@ async fn tokens_guard_what_is_not_public_over_websocket_too() {
     send(&mut socket, json!({ "type": "connection_init", "payload": { "authorization": "Bearer wrong" } })).await;
     let closed = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap();
     assert!(matches!(closed, Some(Ok(Message::Close(Some(ref frame)))) if u16::from(frame.code) == 4403), "{closed:?}");
+}
+
+#[tokio::test]
+async fn an_operation_over_websocket_is_held_to_the_request_limits() {
+    let app = spawn_app().await;
+    let mut socket = initialized(&app, json!({})).await;
+    let deep = format!("{{ {} name {} }}", "countries { ".repeat(11), "}".repeat(11));
+    send(&mut socket, json!({ "id": "deep", "type": "subscribe", "payload": { "query": deep } })).await;
+    let refused = next(&mut socket).await;
+    assert_eq!((refused["type"].as_str(), refused["id"].as_str()), (Some("error"), Some("deep")), "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "TOO_DEEP");
+    let recursive = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+    send(&mut socket, json!({ "id": "intro", "type": "subscribe", "payload": { "query": recursive } })).await;
+    assert_eq!(next(&mut socket).await["payload"][0]["extensions"]["code"], "INTROSPECTION_TOO_DEEP");
+    // A refused operation takes no place: the connection still runs others.
+    settle(&mut socket).await;
+}
+
+#[tokio::test]
+async fn with_only_trusted_documents_the_websocket_runs_only_those() {
+    let storage = Storage::fresh().await;
+    let manifest = storage.dir.path().join("manifest.json");
+    let subscription = "subscription Cities { changes(types: [CITY]) { id } }";
+    let rename = "mutation Rename($id: ID!, $n: String!) { updateCity(id: $id, patch: { name: $n }) { id } }";
+    let documents = json!({ "cities": subscription, "countries": "{ countries { id } }", "rename": rename });
+    std::fs::write(&manifest, documents.to_string()).unwrap();
+    let app = start_with(storage, |config| {
+        config.clients.trusted_documents = Some(manifest);
+        config.clients.only_trusted_documents = true;
+    })
+    .await;
+    let mut socket = initialized(&app, json!({})).await;
+    let other = json!({ "query": "subscription { changes { id } }" });
+    send(&mut socket, json!({ "id": "other", "type": "subscribe", "payload": other })).await;
+    let refused = next(&mut socket).await;
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "TRUSTED_DOCUMENT_REQUIRED", "{refused}");
+    send(&mut socket, json!({ "id": "c", "type": "subscribe", "payload": { "documentId": "cities" } })).await;
+    // The trusted query runs by id too (it must wait for the store, so the subscription started first).
+    send(&mut socket, json!({ "id": "probe", "type": "subscribe", "payload": { "documentId": "countries" } })).await;
+    loop {
+        let message = next(&mut socket).await;
+        if message["id"] == "probe" && message["type"] == "complete" {
+            break;
+        }
+    }
+    // Writes, too, run only as trusted documents.
+    let written = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(EDITOR_SECRET)
+        .json(
+            &json!({ "documentId": "rename", "variables": { "id": node_id("City", "sendai"), "n": "Sendai Miyagi" } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), 200);
+    let delivered = next(&mut socket).await;
+    assert_eq!((delivered["type"].as_str(), delivered["id"].as_str()), (Some("next"), Some("c")), "{delivered}");
 }
