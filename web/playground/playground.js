@@ -8,11 +8,12 @@
   const subscriptions = new URL(script.dataset.subscriptions, window.location.href);
   subscriptions.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
 
-  const welcome = `# achievement-graph: Changchun's Top Ten Achievements of 40 years of opening up,
-# as a graph where every figure keeps the sentence that states it.
+  const welcome = `# achievement-graph: Changchun's Top Ten Achievements
+# of 40 years of opening up, as a graph in which every
+# figure keeps the sentence that states it.
 #
-# Run a query with the ▶ button (or Ctrl-Enter). The book icon on the left opens
-# the docs explorer: every type and field, with what it means.
+# Run a query with the ▶ button (Ctrl-Enter). The book
+# icon on the left opens the docs: every type and field.
 #
 # Writing needs a token: in the Headers tab below, put
 #   {"Authorization": "Bearer <your token>"}
@@ -37,8 +38,9 @@ query TopTen {
 }
 `;
 
-  const search = `# Full-text search across every entity: typo-tolerant, with highlights
-# (char ranges into each snippet), facets and a did-you-mean.
+  const search = `# Full-text search over every entity: typo-tolerant,
+# with highlights (char ranges into each snippet),
+# facets and a did-you-mean.
 
 query Search($text: String!) {
   search(query: $text, first: 5) {
@@ -60,9 +62,9 @@ query Search($text: String!) {
 }
 `;
 
-  const live = `# Every change to the graph from now on, sent over the WebSocket at
-# /graphql/ws. Run it, then write something (a mutation with a token,
-# in another tab) and watch it arrive.
+  const live = `# Every change to the graph from now on, sent over the
+# WebSocket at /graphql/ws. Run it, then write something
+# (a mutation with a token, in another tab): it arrives.
 
 subscription Changes {
   changes {
@@ -72,6 +74,7 @@ subscription Changes {
     generation
     node {
       id
+      ... on City { name }
       ... on Statistic { label value }
       ... on Achievement { title }
     }
@@ -91,6 +94,9 @@ subscription Changes {
         { query: live },
       ],
       defaultEditorToolsVisibility: true,
+      // Introspect the schema's description (shown atop the docs) and deprecated arguments.
+      schemaDescription: true,
+      inputValueDeprecation: true,
     }),
   );
 })();
