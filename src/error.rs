@@ -69,6 +69,8 @@ codes! {
     BatchingDisabled => "BATCHING_DISABLED", 400;
     BatchTooLarge => "BATCH_TOO_LARGE", 400;
     TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS", 400;
+    /// A subscriber fell too far behind: an item of its stream, never a response.
+    ChangesMissed => "CHANGES_MISSED", 503;
     Overloaded => "OVERLOADED", 503;
     Timeout => "TIMEOUT", 503;
     /// The store or the index is not usable (readiness).

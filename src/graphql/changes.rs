@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::futures_util::{stream, Stream, StreamExt};
-use async_graphql::{Context, Enum, ErrorExtensions as _, Json, Object, SimpleObject, Subscription, ID};
+use async_graphql::{Context, Enum, ErrorExtensions, Json, Object, SimpleObject, Subscription, ID};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::ids::{encode_ref, NodeType};
@@ -13,7 +13,7 @@ use super::query::load_node;
 use super::search::SearchType;
 use super::types::Node;
 use crate::auth::Caller;
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::model::edit;
 use crate::model::EntityRef;
 use crate::search::{ChangeEvent, SearchIndex};
@@ -137,8 +137,8 @@ impl ChangeSubscription {
             async move {
                 keep.then(|| {
                     item.map(Change).map_err(|missed| {
-                        async_graphql::Error::new(format!("{missed} changes were missed: refetch what you show"))
-                            .extend_with(|_, e| e.set("code", "CHANGES_MISSED"))
+                        let message = format!("{missed} changes were missed: refetch what you show");
+                        Error::refused(Code::ChangesMissed, message).extend()
                     })
                 })
             }

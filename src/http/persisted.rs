@@ -44,6 +44,8 @@ impl Named {
             ));
         }
         let hash = persisted.get("sha256Hash").and_then(Value::as_str).unwrap_or_default();
+        // graphql-codegen writes its hashes as `sha256:<hex>`.
+        let hash = hash.strip_prefix("sha256:").unwrap_or(hash);
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Error::refused_at(
                 Code::BadRequest,
@@ -256,6 +258,10 @@ mod tests {
 
     const QUERY: &str = "{ countries { name } }";
 
+    fn json_extension(hash: &str) -> Value {
+        serde_json::json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+    }
+
     fn named(hash: &str) -> Named {
         Named { document_id: None, sha256: Some(hash.to_owned()) }
     }
@@ -269,6 +275,8 @@ mod tests {
         assert_eq!(resolved, Resolved::Register(Arc::from(QUERY), hash.clone()));
         documents.register(hash.clone(), Arc::from(QUERY));
         assert_eq!(documents.resolve(None, &named(&hash)).unwrap(), Resolved::Run(Arc::from(QUERY)));
+        let prefixed = json_extension(&format!("sha256:{hash}"));
+        assert_eq!(Named::from_extensions(None, Some(&prefixed)).unwrap(), named(&hash), "codegen's prefix is read");
         let wrong = sha256_hex("{ cities { name } }");
         assert_eq!(
             documents.resolve(Some(QUERY), &named(&wrong)).unwrap_err().code(),

@@ -1,6 +1,7 @@
-// Before any spec: the server binary is built (a no-op when it is current), and
-// relay-compiler compiles the Relay spec's queries against schema.graphql into
-// artifacts and a persisted-documents manifest, as a Relay app's build would.
+// Before any spec: the server binary is built (a no-op when it is current), and the
+// two build tools that persist documents compile theirs against schema.graphql, as an
+// app's build would: relay-compiler (relay/src -> artifacts and a manifest) and
+// graphql-codegen's client preset (codegen/src -> typed documents and a manifest).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,4 +21,9 @@ export default function globalSetup() {
   mkdirSync(join(clients, 'relay', '__generated__'));
   writeFileSync(join(clients, 'relay', 'persisted-documents.json'), '{}\n');
   execFileSync(join(clients, 'node_modules', '.bin', 'relay-compiler'), { cwd: join(clients, 'relay'), stdio: 'inherit' });
+  rmSync(join(clients, 'codegen', 'gql'), { recursive: true, force: true });
+  execFileSync(join(clients, 'node_modules', '.bin', 'graphql-codegen'), ['--config', 'codegen.mjs'], {
+    cwd: join(clients, 'codegen'),
+    stdio: 'inherit',
+  });
 }
