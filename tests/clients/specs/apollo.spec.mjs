@@ -6,15 +6,14 @@ import { test, expect } from '@playwright/test';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { cachingFetch } from '../support/http-cache.mjs';
-import { EDITOR_SECRET, metric, startServer } from '../support/server.mjs';
+import { EDITOR_SECRET, metric, serverForFile } from '../support/server.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
-let server;
+const server = serverForFile();
 let http;
 let client;
 test.beforeAll(async () => {
-  server = await startServer();
   http = cachingFetch();
   const link = new PersistedQueryLink({ sha256, useGETForHashedQueries: true }).concat(
     new HttpLink({ uri: server.graphql, fetch: http.fetch }),
@@ -23,7 +22,6 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await http?.close();
-  await server?.stop();
 });
 
 const PAGE = gql`

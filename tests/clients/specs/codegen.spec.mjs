@@ -4,16 +4,10 @@
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { CitiesPageDocument, FestivalSearchDocument } from '../codegen/gql/graphql.ts';
-import { repository, startServer } from '../support/server.mjs';
+import { repository, serverForFile } from '../support/server.mjs';
 
 const manifest = join(repository, 'tests', 'clients', 'codegen', 'gql', 'persisted-documents.json');
-let server;
-test.beforeAll(async () => {
-  server = await startServer(['--trusted-documents', manifest, '--only-trusted-documents', 'true']);
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile(['--trusted-documents', manifest, '--only-trusted-documents', 'true']);
 
 async function post(body) {
   const response = await fetch(server.graphql, {

@@ -2,15 +2,9 @@
 // MUST and every SHOULD holds (no error, no warning), and the optional MAYs too.
 import { test, expect } from '@playwright/test';
 import { auditServer } from 'graphql-http';
-import { startServer } from '../support/server.mjs';
+import { serverForFile } from '../support/server.mjs';
 
-let server;
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile();
 
 test('graphql-http audit: no MUST fails, no SHOULD warns, no MAY is left out', async () => {
   const results = await auditServer({ url: server.graphql });

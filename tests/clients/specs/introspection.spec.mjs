@@ -16,16 +16,10 @@ import {
   printSchema,
   validate,
 } from 'graphql';
-import { repository, startServer } from '../support/server.mjs';
+import { repository, serverForFile } from '../support/server.mjs';
 
 const sdl = readFileSync(join(repository, 'schema.graphql'), 'utf8');
-let server;
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile();
 
 async function post(query, operationName) {
   const started = performance.now();

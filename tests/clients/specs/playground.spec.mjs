@@ -3,16 +3,10 @@
 // query typed into it returns data, a subscription started from it receives a write
 // made elsewhere, and no request goes to another host.
 import { test, expect } from '@playwright/test';
-import { edit, startServer } from '../support/server.mjs';
+import { edit, serverForFile } from '../support/server.mjs';
 import { watchOffline } from '../support/offline.mjs';
 
-let server;
-test.beforeAll(async () => {
-  server = await startServer();
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile();
 
 /** Replaces the active tab's query with `text`, as a paste would (no bracket auto-closing). */
 async function setQuery(page, text) {

@@ -6,16 +6,15 @@ import { test, expect } from '@playwright/test';
 import RelayRuntime from 'relay-runtime';
 import AchievementsPageQuery from '../relay/__generated__/AchievementsPageQuery.graphql.js';
 import SearchBoxQuery from '../relay/__generated__/SearchBoxQuery.graphql.js';
-import { repository, startServer } from '../support/server.mjs';
+import { repository, serverForFile } from '../support/server.mjs';
 
 const { Environment, Network, RecordSource, Store, fetchQuery } = RelayRuntime;
 const manifest = join(repository, 'tests', 'clients', 'relay', 'persisted-documents.json');
 
-let server;
+const server = serverForFile(['--trusted-documents', manifest, '--only-trusted-documents', 'true']);
 let environment;
 const sent = [];
 test.beforeAll(async () => {
-  server = await startServer(['--trusted-documents', manifest, '--only-trusted-documents', 'true']);
   const network = Network.create(async (operation, variables) => {
     const body = { documentId: operation.id, variables };
     sent.push(body);
@@ -27,9 +26,6 @@ test.beforeAll(async () => {
     return response.json();
   });
   environment = new Environment({ network, store: new Store(new RecordSource()) });
-});
-test.afterAll(async () => {
-  await server?.stop();
 });
 
 test('the compiled queries run by id alone: pages, search and nested relations', async () => {

@@ -5,13 +5,12 @@ import { test, expect } from '@playwright/test';
 import { Client, cacheExchange, fetchExchange, gql } from '@urql/core';
 import { persistedExchange } from '@urql/exchange-persisted';
 import { cachingFetch } from '../support/http-cache.mjs';
-import { EDITOR_SECRET, metric, startServer } from '../support/server.mjs';
+import { EDITOR_SECRET, metric, serverForFile } from '../support/server.mjs';
 
-let server;
+const server = serverForFile();
 let http;
 let client;
 test.beforeAll(async () => {
-  server = await startServer();
   http = cachingFetch();
   client = new Client({
     url: server.graphql,
@@ -21,7 +20,6 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await http?.close();
-  await server?.stop();
 });
 
 const PAGE = gql`

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { test } from '@playwright/test';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repository = resolve(here, '..', '..', '..');
@@ -71,6 +72,21 @@ export async function startServer(args = []) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Gives the spec file a server of its own: started before its first test, stopped
+ * after its last. Returns the server's handle, filled in once it listens.
+ */
+export function serverForFile(args = []) {
+  const server = {};
+  test.beforeAll(async () => {
+    Object.assign(server, await startServer(args));
+  });
+  test.afterAll(async () => {
+    await server.stop?.();
+  });
+  return server;
 }
 
 /** Posts a GraphQL request with the editor's token; returns the JSON body. */
