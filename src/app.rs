@@ -71,8 +71,7 @@ impl App {
             describe: false,
         };
         let schema = graphql::build(store.clone(), index.clone(), options);
-        let introspection_schema =
-            graphql::build(store.clone(), index.clone(), graphql::Options { describe: true, ..options });
+        let introspection_schema = graphql::IntrospectionSchema::new(store.clone(), index.clone(), options);
         let sdl = schema.sdl();
         let limits = Limits {
             document: config.limits.limits(),

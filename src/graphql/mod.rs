@@ -12,7 +12,7 @@ mod search;
 pub mod shape;
 mod types;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
 use async_graphql::{MergedObject, Schema, ServerResult, Value};
@@ -62,6 +62,23 @@ pub fn build(store: Store, index: Arc<SearchIndex>, options: Options) -> AppSche
         builder = builder.extension(Describe);
     }
     builder.finish()
+}
+
+/// The schema built with `describe`, for whole-schema introspection only: built on the
+/// first such request, so a start (which builds the main schema) does not pay for two.
+#[derive(Clone)]
+pub struct IntrospectionSchema(Arc<(OnceLock<AppSchema>, Store, Arc<SearchIndex>, Options)>);
+
+impl IntrospectionSchema {
+    pub fn new(store: Store, index: Arc<SearchIndex>, options: Options) -> Self {
+        Self(Arc::new((OnceLock::new(), store, index, Options { describe: true, ..options })))
+    }
+
+    /// Returns the schema, building it the first time.
+    pub fn get(&self) -> &AppSchema {
+        let (schema, store, index, options) = &*self.0;
+        schema.get_or_init(|| build(store.clone(), index.clone(), *options))
+    }
 }
 
 /// Returns the SDL of the schema, as checked in to `schema.graphql`: async-graphql's,

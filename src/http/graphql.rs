@@ -353,7 +353,7 @@ async fn run(
     let request = request.data(loaders).data(caller.clone());
     let started = std::time::Instant::now();
     // Only whole-schema introspection needs the schema that answers `__schema.description`.
-    let schema = if checked.introspects { &state.introspection_schema } else { &state.schema };
+    let schema = if checked.introspects { state.introspection_schema.get() } else { &state.schema };
     let response = Batched::new(schema.execute(request), queued).await;
     let outcome = if response.is_ok() { "ok" } else { "error" };
     metrics::get().request(checked.name.as_deref(), outcome, started.elapsed());

@@ -35,7 +35,7 @@ pub use ws::WsLimits;
 use crate::auth::Tokens;
 use crate::error::{Code, Error};
 use crate::graphql::shape::SchemaShape;
-use crate::graphql::AppSchema;
+use crate::graphql::{AppSchema, IntrospectionSchema};
 use crate::search::SearchIndex;
 use crate::store::Store;
 
@@ -45,7 +45,7 @@ pub struct AppState {
     pub schema: AppSchema,
     /// The same schema, answering `__schema.description` too (for introspection only:
     /// its extension would cost every other request a hook per field).
-    pub introspection_schema: AppSchema,
+    pub introspection_schema: IntrospectionSchema,
     pub store: Store,
     pub index: Arc<SearchIndex>,
     pub tokens: Arc<Tokens>,
