@@ -2,13 +2,16 @@
 //! every relation, resolved through the per-request loaders.
 
 use async_graphql::{
-    Context, Enum, InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType, Union, Value, ID,
+    Context, Enum, InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType, SimpleObject, Union,
+    Value, ID,
 };
 
 use super::changes::{history, ChangeRecord};
 use super::connection::{Conn, PageArgs};
 use super::ids::{encode, NodeType};
 use super::loaders::{excerpt, one, related, required, GqlResult};
+use super::search::TextRange;
+use crate::model::number;
 use crate::model::{
     Achievement, AchievementList, City, Country, Date, Document, EntityKind, EntityRef, Event, Organization, Span,
     Statistic, SubjectType,
@@ -520,8 +523,26 @@ impl Statistic {
     async fn achievement(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Achievement>> {
         Ok(related(ctx, rel::ACHIEVEMENT_OF_STATISTIC, &self.id).await?.into_iter().next())
     }
+    /// The figure as the source writes it (`3,071`, `RMB640 million`, `42%`, `five`),
+    /// and where in `source.excerpt`; null if the excerpt no longer states it.
+    async fn stated(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StatedFigure>> {
+        let excerpt = excerpt(ctx, &self.source).await?;
+        Ok(number::stated(self.value, &self.unit, &excerpt).map(|at| StatedFigure {
+            text: excerpt.chars().skip(at.start).take(at.end - at.start).collect(),
+            range: TextRange { start: at.start as i32, end: at.end as i32 },
+        }))
+    }
     /// The sentence or clause that states the number.
     async fn source(&self) -> SourceSpan {
         SourceSpan(self.source.clone())
     }
+}
+
+/// A figure as its source writes it.
+#[derive(SimpleObject)]
+pub struct StatedFigure {
+    /// E.g. `3,071`, `RMB640 million`, `42%`.
+    pub text: String,
+    /// Where it stands in the statistic's `source.excerpt` (chars).
+    pub range: TextRange,
 }

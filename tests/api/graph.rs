@@ -314,3 +314,32 @@ async fn an_edited_span_moves_a_figure_between_sections() {
     assert!(rank(3).contains("asian-winter-games-disciplines"));
     assert!(!rank(4).contains("asian-winter-games-disciplines"));
 }
+
+#[tokio::test]
+async fn every_figure_is_found_in_its_sentence_as_the_article_writes_it() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            "{ statistics(first: 100) { nodes { slug stated { text range { start end } } source { excerpt } } } }",
+            json!({}),
+        )
+        .await;
+    let statistics = data["statistics"]["nodes"].as_array().unwrap();
+    assert_eq!(statistics.len(), 81);
+    for statistic in statistics {
+        let slug = statistic["slug"].as_str().unwrap();
+        let stated = &statistic["stated"];
+        assert!(stated.is_object(), "{slug} has no stated figure");
+        let excerpt: Vec<char> = statistic["source"]["excerpt"].as_str().unwrap().chars().collect();
+        let (start, end) =
+            (stated["range"]["start"].as_u64().unwrap() as usize, stated["range"]["end"].as_u64().unwrap() as usize);
+        assert_eq!(excerpt[start..end].iter().collect::<String>(), stated["text"].as_str().unwrap(), "{slug}");
+    }
+    let text = |slug: &str| {
+        statistics.iter().find(|s| s["slug"] == slug).unwrap()["stated"]["text"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(text("asian-winter-games-registered-participants"), "3,071");
+    assert_eq!(text("changchun-japanese-aid-value"), "RMB640 million");
+    assert_eq!(text("team-china-ice-gold-share"), "42%");
+    assert_eq!(text("crrc-vehicles-sold"), "8,900");
+}
