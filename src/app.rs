@@ -107,6 +107,7 @@ impl App {
                 persisted,
                 caching: CachePolicy::new(clients.cache_max_age, &sdl),
                 playground: clients.playground,
+                explorer: clients.explorer,
             },
         })
     }

@@ -118,6 +118,9 @@ pub struct ClientArgs {
     /// Whether `GET /graphql` without a query serves the GraphiQL playground.
     #[arg(long, env = "AG_PLAYGROUND", default_value_t = true, action = clap::ArgAction::Set)]
     pub playground: bool,
+    /// Whether `GET /` serves the explorer (search and entity pages).
+    #[arg(long, env = "AG_EXPLORER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub explorer: bool,
     /// Seconds an anonymous GET answer may be reused without revalidating (`public,
     /// max-age=N`); 0 (the default) makes clients revalidate every time (`no-cache`).
     #[arg(long, env = "AG_CACHE_MAX_AGE", default_value_t = 0)]
@@ -139,6 +142,7 @@ impl Default for ClientArgs {
     fn default() -> Self {
         Self {
             playground: true,
+            explorer: true,
             cache_max_age: 0,
             persisted_queries_mb: 8,
             trusted_documents: None,

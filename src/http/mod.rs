@@ -57,6 +57,8 @@ pub struct AppState {
     pub caching: CachePolicy,
     /// Whether `GET /graphql` without a query serves GraphiQL.
     pub playground: bool,
+    /// Whether `GET /` (and the explorer's other URLs) serves the explorer.
+    pub explorer: bool,
 }
 
 /// What a request may ask for.
@@ -83,6 +85,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz).fallback(method_not_allowed))
         .route("/metrics", get(metrics).fallback(method_not_allowed))
         .route("/assets/{*path}", get(web::asset).fallback(method_not_allowed))
+        .route("/", get(explorer).fallback(method_not_allowed))
+        .route("/search", get(explorer).fallback(method_not_allowed))
+        .route("/{kind}/{slug}", get(explorer_entity).fallback(method_not_allowed))
         .fallback(not_found)
         .layer(body_limit)
         .with_state(state);
@@ -121,6 +126,30 @@ async fn readyz(State(state): State<AppState>) -> Response {
             Error::refused(Code::Unavailable, "the search index is not usable").into_response()
         }
     }
+}
+
+/// The explorer's pages: the search at `/` and `/search`.
+async fn explorer(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if !state.explorer {
+        return Error::refused(Code::NotFound, "the explorer is turned off: use POST /graphql").into_response();
+    }
+    web::explorer(&headers)
+}
+
+/// The URLs the explorer gives its entity pages and its article view: `/city/changchun`,
+/// `/article/changchun-top-ten-2019`.
+const EXPLORER_KINDS: [&str; 9] =
+    ["achievement", "list", "city", "country", "organization", "event", "statistic", "document", "article"];
+
+async fn explorer_entity(
+    State(state): State<AppState>,
+    axum::extract::Path((kind, _slug)): axum::extract::Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !EXPLORER_KINDS.contains(&kind.as_str()) {
+        return not_found().await;
+    }
+    explorer(State(state), headers).await
 }
 
 async fn method_not_allowed(uri: axum::http::Uri) -> Response {

@@ -1,0 +1,18 @@
+import { chromium } from '@playwright/test';
+import { startServer } from './support/server.mjs';
+const server = await startServer();
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--disable-background-networking','--no-first-run'] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+page.on('console', m => console.log('console', m.type(), m.text()));
+page.on('pageerror', e => console.log('pageerror', e.message));
+page.on('requestfailed', r => console.log('failed', r.url(), r.failure()?.errorText));
+await page.goto(server.url + '/');
+await page.waitForTimeout(1500);
+await page.screenshot({ path: '/tmp/ex1.png' });
+await page.fill('#search-box', 'gold medals');
+await page.waitForTimeout(1500);
+await page.screenshot({ path: '/tmp/ex2.png' });
+await page.goto(server.url + '/achievement/reunion-of-asian-sports-families-the-6th-asian-winter-games-in-changchun-city');
+await page.waitForTimeout(1500);
+await page.screenshot({ path: '/tmp/ex3.png', fullPage: true });
+await browser.close(); await server.stop();
