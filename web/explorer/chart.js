@@ -10,11 +10,11 @@ let charts = 0;
 export function BarChart({ title, unit, items }) {
   const id = `chart-${(charts += 1)}`;
   const max = Math.max(...items.map((item) => item.value), 1);
-  const row = 34;
+  // Each figure on two lines: its label in full, then its bar and value.
+  const row = 50;
   const width = 640;
-  const labelWidth = 270;
-  const barSpace = width - labelWidth - 90;
-  const height = items.length * row + 8;
+  const barSpace = width - 90;
+  const height = items.length * row + 4;
   const described = items.map((item) => `${item.label}: ${item.text}`).join('; ');
   return html`
     <figure class="chart">
@@ -22,12 +22,12 @@ export function BarChart({ title, unit, items }) {
       <svg viewBox=${`0 0 ${width} ${height}`} role="img" aria-labelledby=${`${id}-title ${id}-desc`} preserveAspectRatio="xMinYMin meet">
         <desc id=${`${id}-desc`}>${described}</desc>
         ${items.map((item, i) => {
-          const y = i * row + 4;
+          const y = i * row;
           const length = Math.max(2, (item.value / max) * barSpace);
           return html`<g>
-            <text x=${labelWidth - 8} y=${y + 20} text-anchor="end" class="chart-label">${clip(item.label, 30)}</text>
-            <rect x=${labelWidth} y=${y + 4} width=${length} height=${row - 12} rx="3" class="chart-bar" />
-            <text x=${labelWidth + length + 6} y=${y + 20} class="chart-value">${item.text}</text>
+            <text x="0" y=${y + 17} class="chart-label">${clip(item.label, 70)}</text>
+            <rect x="0" y=${y + 24} width=${length} height="18" rx="3" class="chart-bar" />
+            <text x=${length + 6} y=${y + 39} class="chart-value">${item.text}</text>
           </g>`;
         })}
       </svg>

@@ -68,6 +68,11 @@ const FIELDS = {
   Document: [['title', 'Title'], ['publisher', 'Publisher'], ['publishedOn', 'Published on'], ['length', 'Length (characters)']],
 };
 
+/** The page's heading: a figure reads as the article writes it. */
+function heading(entity) {
+  return entity.__typename === 'Statistic' ? `${entity.stated?.text ?? entity.value} ${entity.label}` : entityName(entity);
+}
+
 function linked(value) {
   if (!value) return [];
   if (Array.isArray(value)) return value;
@@ -107,7 +112,7 @@ export function EntityPage({ route }) {
   }, [state]);
 
   useEffect(() => {
-    if (state.status === 'done') document.title = `${entityName(state.entity)} · ${TYPE_WORDS[state.entity.__typename][0]} · achievement-graph`;
+    if (state.status === 'done') document.title = `${heading(state.entity)} · ${TYPE_WORDS[state.entity.__typename][0]} · achievement-graph`;
     else if (state.status === 'missing') document.title = `Not found · achievement-graph`;
   }, [state]);
 
@@ -130,7 +135,7 @@ export function EntityPage({ route }) {
       <nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/">Search</a> › <span>${TYPE_WORDS[type][0]}</span></nav>
       <header class="entity-header">
         <span class=${`type type-${type}`}>${TYPE_WORDS[type][0]}</span>
-        <h1 id="entity-title">${type === 'Statistic' ? `${entity.stated?.text ?? entity.value} ${entity.label}` : entityName(entity)}</h1>
+        <h1 id="entity-title">${heading(entity)}</h1>
         ${writer && EDITABLE[type] && !editing
           ? html`<button type="button" class="edit-button" onClick=${() => setEditing(true)}>Edit</button>`
           : null}

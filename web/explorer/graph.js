@@ -9,7 +9,7 @@ const MOST = 18;
 
 /** `neighbours`: [{ node, relation }] where node has __typename and slug. */
 export function Neighbourhood({ center, neighbours }) {
-  const shown = neighbours.slice(0, MOST);
+  const shown = interleave(neighbours).slice(0, MOST);
   const width = 720;
   const height = shown.length > 8 ? 420 : 320;
   const [cx, cy] = [width / 2, height / 2];
@@ -42,6 +42,21 @@ export function Neighbourhood({ center, neighbours }) {
       </ul>
     </figure>
   `;
+}
+
+/** Takes the relations in turn, so a long one does not crowd out the others. */
+function interleave(neighbours) {
+  const byRelation = new Map();
+  for (const neighbour of neighbours) {
+    if (!byRelation.has(neighbour.relation)) byRelation.set(neighbour.relation, []);
+    byRelation.get(neighbour.relation).push(neighbour);
+  }
+  const queues = [...byRelation.values()];
+  const out = [];
+  for (let i = 0; out.length < neighbours.length; i += 1) {
+    for (const queue of queues) if (i < queue.length) out.push(queue[i]);
+  }
+  return out;
 }
 
 function clip(text, length) {

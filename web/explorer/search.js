@@ -335,8 +335,12 @@ const TITLE_FIELDS = ['title', 'name', 'label'];
 function Result({ edge }) {
   const { node, highlights } = edge;
   const titled = highlights.find((highlight) => TITLE_FIELDS.includes(highlight.field) && highlight.ranges.length);
-  let title = titled ? marked(titled.snippet, titled.ranges) : entityName(node);
-  if (node.__typename === 'Achievement' && node.rank) title = [`${node.rank}. `, ...[title].flat()];
+  // entityName already numbers an achievement; a highlighted title gets the number here.
+  let title = entityName(node);
+  if (titled) {
+    title = marked(titled.snippet, titled.ranges);
+    if (node.__typename === 'Achievement' && node.rank) title = [`${node.rank}. `, ...[title].flat()];
+  }
   return html`
     <li class="result">
       <a class="result-link" href=${entityHref(node)}>
