@@ -61,6 +61,11 @@ impl App {
                 "trusted documents"
             );
         }
+        // The explorer sends its own documents, which only-trusted mode refuses: it is off there.
+        let explorer = clients.explorer && !clients.only_trusted_documents;
+        if clients.explorer && clients.only_trusted_documents {
+            tracing::warn!("the explorer is off: --only-trusted-documents refuses the documents it sends");
+        }
         let (store, index) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -107,7 +112,7 @@ impl App {
                 persisted,
                 caching: CachePolicy::new(clients.cache_max_age, &sdl),
                 playground: clients.playground,
-                explorer: clients.explorer,
+                explorer,
             },
         })
     }

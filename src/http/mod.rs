@@ -131,7 +131,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// The explorer's pages: the search at `/` and `/search`.
 async fn explorer(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     if !state.explorer {
-        return Error::refused(Code::NotFound, "the explorer is turned off: use POST /graphql").into_response();
+        return Error::refused(Code::NotFound, "the explorer is turned off (by --explorer false, or by --only-trusted-documents, which refuses the documents it sends): use POST /graphql").into_response();
     }
     web::explorer(&headers)
 }

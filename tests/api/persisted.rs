@@ -148,6 +148,10 @@ async fn with_only_trusted_documents_nothing_else_runs() {
     assert_eq!(body["data"]["countries"].as_array().unwrap().len(), 6);
     let (_, body) = post(&app, json!({ "query": QUERY })).await;
     assert_eq!(body["data"]["countries"].as_array().unwrap().len(), 6);
+    // The explorer sends documents of its own, which this mode refuses: it is off, and says why.
+    let page = app.client.get(format!("{}/", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await.unwrap().contains("--only-trusted-documents"));
 }
 
 #[tokio::test]
