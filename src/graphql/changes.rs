@@ -7,7 +7,7 @@ use async_graphql::futures_util::{stream, Stream, StreamExt};
 use async_graphql::{Context, Enum, ErrorExtensions, Json, Object, SimpleObject, Subscription, ID};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::ids::{encode_ref, NodeType};
+use super::ids::encode_ref;
 use super::loaders::GqlResult;
 use super::query::load_node;
 use super::search::SearchType;
@@ -41,7 +41,7 @@ impl Change {
 
     #[graphql(name = "type")]
     async fn kind_of_entity(&self) -> SearchType {
-        SearchType::of(self.0.target.kind)
+        self.0.target.kind.into()
     }
 
     async fn id(&self) -> ID {
@@ -58,7 +58,7 @@ impl Change {
         if self.0.kind == edit::ChangeKind::Deleted {
             return Ok(None);
         }
-        load_node(ctx, NodeType::of(self.0.target.kind), &self.0.target.id).await
+        load_node(ctx, self.0.target.kind, &self.0.target.id).await
     }
 }
 
@@ -131,7 +131,7 @@ impl ChangeSubscription {
         })
         .filter_map(move |item| {
             let keep = match &item {
-                Ok(event) => types.is_empty() || types.contains(&SearchType::of(event.target.kind)),
+                Ok(event) => types.is_empty() || types.contains(&event.target.kind.into()),
                 Err(_) => true,
             };
             async move {

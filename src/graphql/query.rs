@@ -5,13 +5,11 @@ use async_graphql::Enum;
 use async_graphql::{Context, InputObject, Object, ID};
 
 use super::connection::{from_page, Conn, PageArgs};
-use super::ids::{decode, decode_as, NodeType};
+use super::ids::{decode, decode_as, decode_subject};
 use super::loaders::{one, GqlResult};
 use super::types::{AchievementCategory, Node};
 use crate::error::Error;
-use crate::model::{
-    Achievement, AchievementList, City, Country, Document, Event, Organization, Statistic, SubjectType,
-};
+use crate::model::{Achievement, AchievementList, City, Country, Document, EntityKind, Event, Organization, Statistic};
 use crate::store::{Bind, Entity, Filter, SortOrder, Store};
 
 #[derive(InputObject, Default)]
@@ -47,17 +45,17 @@ async fn node(ctx: &Context<'_>, id: &str, field: &str) -> async_graphql::Result
 }
 
 /// Loads any node by type and slug.
-pub(super) async fn load_node(ctx: &Context<'_>, kind: NodeType, slug: &str) -> async_graphql::Result<Option<Node>> {
+pub(super) async fn load_node(ctx: &Context<'_>, kind: EntityKind, slug: &str) -> async_graphql::Result<Option<Node>> {
     let slug = slug.to_owned();
     Ok(match kind {
-        NodeType::Document => one::<Document>(ctx, &slug).await?.map(Node::Document),
-        NodeType::AchievementList => one::<AchievementList>(ctx, &slug).await?.map(Node::AchievementList),
-        NodeType::Achievement => one::<Achievement>(ctx, &slug).await?.map(Node::Achievement),
-        NodeType::Country => one::<Country>(ctx, &slug).await?.map(Node::Country),
-        NodeType::City => one::<City>(ctx, &slug).await?.map(Node::City),
-        NodeType::Organization => one::<Organization>(ctx, &slug).await?.map(Node::Organization),
-        NodeType::Event => one::<Event>(ctx, &slug).await?.map(Node::Event),
-        NodeType::Statistic => one::<Statistic>(ctx, &slug).await?.map(Node::Statistic),
+        EntityKind::Document => one::<Document>(ctx, &slug).await?.map(Node::Document),
+        EntityKind::List => one::<AchievementList>(ctx, &slug).await?.map(Node::AchievementList),
+        EntityKind::Achievement => one::<Achievement>(ctx, &slug).await?.map(Node::Achievement),
+        EntityKind::Country => one::<Country>(ctx, &slug).await?.map(Node::Country),
+        EntityKind::City => one::<City>(ctx, &slug).await?.map(Node::City),
+        EntityKind::Organization => one::<Organization>(ctx, &slug).await?.map(Node::Organization),
+        EntityKind::Event => one::<Event>(ctx, &slug).await?.map(Node::Event),
+        EntityKind::Statistic => one::<Statistic>(ctx, &slug).await?.map(Node::Statistic),
     })
 }
 
@@ -122,11 +120,11 @@ impl ReadQuery {
             sql.compare("t.category", "=", Bind::Text(crate::model::Category::from(category).as_str().to_owned()));
         }
         if let Some(list) = &filter.list_id {
-            let slug = decode_as(list, NodeType::AchievementList, "filter.listId").gql()?;
+            let slug = decode_as(list, EntityKind::List, "filter.listId").gql()?;
             sql.compare("t.list_id", "=", Bind::Text(slug));
         }
         if let Some(city) = &filter.city_id {
-            let slug = decode_as(city, NodeType::City, "filter.cityId").gql()?;
+            let slug = decode_as(city, EntityKind::City, "filter.cityId").gql()?;
             sql.condition(
                 "EXISTS (SELECT 1 FROM achievement_cities l WHERE l.achievement_id = t.id AND l.city_id = {})",
                 vec![Bind::Text(slug)],
@@ -225,20 +223,9 @@ impl ReadQuery {
         let filter = filter.unwrap_or_default();
         let mut sql = Filter::default();
         if let Some(subject) = &filter.subject_id {
-            let (kind, slug) = decode(subject, "filter.subjectId").gql()?;
-            let subject_type = match kind {
-                NodeType::AchievementList => SubjectType::List,
-                NodeType::Achievement => SubjectType::Achievement,
-                NodeType::Event => SubjectType::Event,
-                NodeType::Organization => SubjectType::Organization,
-                NodeType::City => SubjectType::City,
-                other => {
-                    let message = format!("a {} cannot be the subject of a statistic", other.name());
-                    return Err(Error::bad_input("filter.subjectId", message)).gql();
-                }
-            };
-            sql.compare("t.subject_type", "=", Bind::Text(subject_type.as_str().to_owned()));
-            sql.compare("t.subject_id", "=", Bind::Text(slug));
+            let subject = decode_subject(subject, "filter.subjectId").gql()?;
+            sql.compare("t.subject_type", "=", Bind::Text(subject.kind.as_str().to_owned()));
+            sql.compare("t.subject_id", "=", Bind::Text(subject.id));
         }
         if let Some(unit) = filter.unit {
             sql.compare("t.unit", "=", Bind::Text(unit));

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use super::connection::MAX_PAGE;
-use super::ids::{decode_as, NodeType};
+use super::ids::decode_as;
 use super::loaders::{many, GqlResult};
 use super::types::{AchievementCategory, Node};
 use crate::error::Error;
@@ -23,7 +23,9 @@ const MAX_OFFSET: usize = 10_000;
 
 /// The kinds of entity in the graph. Search returns the first six; countries and lists
 /// appear in change streams and histories but are not searchable on their own.
+// GraphQL's view of `EntityKind`: the conversions both ways are derived (`remote`).
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::model::EntityKind")]
 pub enum SearchType {
     Achievement,
     City,
@@ -33,35 +35,6 @@ pub enum SearchType {
     Document,
     Country,
     List,
-}
-
-impl SearchType {
-    /// Returns the searchable kind, if this is one.
-    fn searchable(self) -> Option<engine::SearchType> {
-        Some(match self {
-            Self::Achievement => engine::SearchType::Achievement,
-            Self::City => engine::SearchType::City,
-            Self::Organization => engine::SearchType::Organization,
-            Self::Event => engine::SearchType::Event,
-            Self::Statistic => engine::SearchType::Statistic,
-            Self::Document => engine::SearchType::Document,
-            Self::Country | Self::List => return None,
-        })
-    }
-
-    /// Returns the type of an entity kind.
-    pub fn of(kind: EntityKind) -> Self {
-        match kind {
-            EntityKind::Achievement => Self::Achievement,
-            EntityKind::City => Self::City,
-            EntityKind::Organization => Self::Organization,
-            EntityKind::Event => Self::Event,
-            EntityKind::Statistic => Self::Statistic,
-            EntityKind::Document => Self::Document,
-            EntityKind::Country => Self::Country,
-            EntityKind::List => Self::List,
-        }
-    }
 }
 
 #[derive(InputObject, Default)]
@@ -227,7 +200,8 @@ impl SearchQuery {
             },
         };
         let wanted = types.unwrap_or_default();
-        let searchable: Vec<engine::SearchType> = wanted.iter().filter_map(|t| t.searchable()).collect();
+        let searchable: Vec<EntityKind> =
+            wanted.iter().map(|&t| EntityKind::from(t)).filter(|kind| kind.is_searchable()).collect();
         if !wanted.is_empty() && searchable.is_empty() {
             return Ok(SearchConnection {
                 edges: Vec::new(),
@@ -245,7 +219,7 @@ impl SearchQuery {
         }
         let filter = filter.unwrap_or_default();
         let city =
-            filter.city_id.as_ref().map(|id| decode_as(id, NodeType::City, "filter.cityId")).transpose().gql()?;
+            filter.city_id.as_ref().map(|id| decode_as(id, EntityKind::City, "filter.cityId")).transpose().gql()?;
         let selection = ctx.look_ahead();
         let request = SearchRequest {
             text: query,
@@ -263,27 +237,28 @@ impl SearchQuery {
         let index = ctx.data_unchecked::<Arc<SearchIndex>>();
         let results = index.search(request).await.gql()?;
         // One batched load per entity type, then the hits in rank order.
-        let slugs = |kind: engine::SearchType| -> Vec<String> {
+        let slugs = |kind: EntityKind| -> Vec<String> {
             results.hits.iter().filter(|hit| hit.kind == kind).map(|hit| hit.slug.clone()).collect()
         };
         let (achievements, cities, organizations, events, statistics, documents) = tokio::try_join!(
-            many(ctx, slugs(engine::SearchType::Achievement)),
-            many(ctx, slugs(engine::SearchType::City)),
-            many(ctx, slugs(engine::SearchType::Organization)),
-            many(ctx, slugs(engine::SearchType::Event)),
-            many(ctx, slugs(engine::SearchType::Statistic)),
-            many(ctx, slugs(engine::SearchType::Document)),
+            many(ctx, slugs(EntityKind::Achievement)),
+            many(ctx, slugs(EntityKind::City)),
+            many(ctx, slugs(EntityKind::Organization)),
+            many(ctx, slugs(EntityKind::Event)),
+            many(ctx, slugs(EntityKind::Statistic)),
+            many(ctx, slugs(EntityKind::Document)),
         )?;
         let mut edges = Vec::with_capacity(results.hits.len());
         for (i, hit) in results.hits.into_iter().enumerate() {
             let slug = &hit.slug;
             let node = match hit.kind {
-                engine::SearchType::Achievement => achievements.get(slug).cloned().map(Node::Achievement),
-                engine::SearchType::City => cities.get(slug).cloned().map(Node::City),
-                engine::SearchType::Organization => organizations.get(slug).cloned().map(Node::Organization),
-                engine::SearchType::Event => events.get(slug).cloned().map(Node::Event),
-                engine::SearchType::Statistic => statistics.get(slug).cloned().map(Node::Statistic),
-                engine::SearchType::Document => documents.get(slug).cloned().map(Node::Document),
+                EntityKind::Achievement => achievements.get(slug).cloned().map(Node::Achievement),
+                EntityKind::City => cities.get(slug).cloned().map(Node::City),
+                EntityKind::Organization => organizations.get(slug).cloned().map(Node::Organization),
+                EntityKind::Event => events.get(slug).cloned().map(Node::Event),
+                EntityKind::Statistic => statistics.get(slug).cloned().map(Node::Statistic),
+                EntityKind::Document => documents.get(slug).cloned().map(Node::Document),
+                EntityKind::Country | EntityKind::List => None,
             };
             // An entity the index still holds but the store no longer has is skipped.
             if let Some(node) = node {

@@ -8,13 +8,14 @@ use async_graphql::{
 
 use super::changes::{history, ChangeRecord};
 use super::connection::{Conn, PageArgs};
-use super::ids::{encode, NodeType};
+use super::ids::encode;
 use super::loaders::{excerpt, one, related, required, GqlResult};
 use super::search::TextRange;
+use crate::error::Error;
 use crate::model::number;
 use crate::model::{
     Achievement, AchievementList, City, Country, Date, Document, EntityKind, EntityRef, Event, Organization, Span,
-    Statistic, SubjectType,
+    Statistic,
 };
 use crate::store::rel;
 
@@ -125,7 +126,7 @@ impl SourceSpan {
 #[Object]
 impl Document {
     async fn id(&self) -> ID {
-        encode(NodeType::Document, &self.id)
+        encode(EntityKind::Document, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -166,7 +167,7 @@ impl Document {
 #[Object]
 impl AchievementList {
     async fn id(&self) -> ID {
-        encode(NodeType::AchievementList, &self.id)
+        encode(EntityKind::List, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -218,7 +219,7 @@ impl AchievementList {
 #[Object]
 impl Achievement {
     async fn id(&self) -> ID {
-        encode(NodeType::Achievement, &self.id)
+        encode(EntityKind::Achievement, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -279,7 +280,7 @@ impl Achievement {
 #[Object]
 impl Country {
     async fn id(&self) -> ID {
-        encode(NodeType::Country, &self.id)
+        encode(EntityKind::Country, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -308,7 +309,7 @@ impl Country {
 #[Object]
 impl City {
     async fn id(&self) -> ID {
-        encode(NodeType::City, &self.id)
+        encode(EntityKind::City, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -359,7 +360,7 @@ impl City {
 #[Object]
 impl Organization {
     async fn id(&self) -> ID {
-        encode(NodeType::Organization, &self.id)
+        encode(EntityKind::Organization, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -418,7 +419,7 @@ impl Organization {
 #[Object]
 impl Event {
     async fn id(&self) -> ID {
-        encode(NodeType::Event, &self.id)
+        encode(EntityKind::Event, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -470,7 +471,7 @@ impl Event {
 #[Object]
 impl Statistic {
     async fn id(&self) -> ID {
-        encode(NodeType::Statistic, &self.id)
+        encode(EntityKind::Statistic, &self.id)
     }
     /// 1 when written, bumped by each update; pass it back to detect concurrent edits.
     async fn version(&self) -> i64 {
@@ -510,11 +511,16 @@ impl Statistic {
     async fn subject(&self, ctx: &Context<'_>) -> async_graphql::Result<StatisticSubject> {
         let id = &self.subject_id;
         Ok(match self.subject_type {
-            SubjectType::List => StatisticSubject::AchievementList(required(ctx, id).await?),
-            SubjectType::Achievement => StatisticSubject::Achievement(required(ctx, id).await?),
-            SubjectType::Event => StatisticSubject::Event(required(ctx, id).await?),
-            SubjectType::Organization => StatisticSubject::Organization(required(ctx, id).await?),
-            SubjectType::City => StatisticSubject::City(required(ctx, id).await?),
+            EntityKind::List => StatisticSubject::AchievementList(required(ctx, id).await?),
+            EntityKind::Achievement => StatisticSubject::Achievement(required(ctx, id).await?),
+            EntityKind::Event => StatisticSubject::Event(required(ctx, id).await?),
+            EntityKind::Organization => StatisticSubject::Organization(required(ctx, id).await?),
+            EntityKind::City => StatisticSubject::City(required(ctx, id).await?),
+            // Validation keeps a subject one of the subject kinds; a row that is not is the store's fault.
+            other => {
+                let error = anyhow::anyhow!("statistic `{}` is about a {}", self.id, other.noun());
+                return Err(Error::Internal(error)).gql();
+            }
         })
     }
     /// The achievement in whose section of the article the figure is stated; null for

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Category, Date, OrganizationKind, Qualifier, SubjectType};
+use super::{Category, Date, EntityKind, OrganizationKind, Qualifier};
 
 /// The format tag every dataset file carries.
 pub const FORMAT: &str = "achievement-graph/dataset@1";
@@ -144,8 +144,9 @@ pub struct AchievementRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SubjectRecord {
+    /// One of `EntityKind::SUBJECTS`; validation refuses the others.
     #[serde(rename = "type")]
-    pub kind: SubjectType,
+    pub kind: EntityKind,
     pub id: String,
 }
 

@@ -489,7 +489,7 @@ mod tests {
         assert!(after.lists.is_empty(), "the list is in Changchun");
         assert!(
             after.achievements.is_empty()
-                && after.statistics.iter().all(|s| s.subject.kind != crate::model::SubjectType::List)
+                && after.statistics.iter().all(|s| s.subject.kind != crate::model::EntityKind::List)
         );
         assert!(after.events.iter().all(|e| e.city.as_deref() != Some("changchun")));
         assert_eq!(super::super::validate::validate(&after), Vec::new());

@@ -16,7 +16,7 @@ use super::dataset::{
     AchievementRecord, CityRecord, CountryRecord, Dataset, DocumentRecord, EventRecord, FriendshipRecord, ListRecord,
     OrganizationRecord, SpanRecord, StatisticRecord, SubjectRecord, BUNDLED, FORMAT,
 };
-use super::{Category, Date, OrganizationKind, Qualifier, SubjectType};
+use super::{Category, Date, EntityKind, OrganizationKind, Qualifier};
 
 /// About this many entities' sentences go into one generated document.
 const ENTITIES_PER_DOCUMENT: usize = 2_000;
@@ -226,11 +226,11 @@ pub fn generate(entities: usize, seed: u64) -> Dataset {
     let mut statistics = Vec::new();
     for n in 1..=entities.saturating_sub(used + entities / ENTITIES_PER_DOCUMENT + 1).max(1) {
         let (kind, id) = match rng.random_range(0..5) {
-            0 => (SubjectType::List, lists[rng.random_range(0..lists.len())].id.clone()),
-            1 => (SubjectType::Achievement, achievements[rng.random_range(0..achievements.len())].id.clone()),
-            2 => (SubjectType::Event, events[rng.random_range(0..events.len())].id.clone()),
-            3 => (SubjectType::Organization, organizations[rng.random_range(0..organizations.len())].id.clone()),
-            _ => (SubjectType::City, city_ids[rng.random_range(0..city_ids.len())].clone()),
+            0 => (EntityKind::List, lists[rng.random_range(0..lists.len())].id.clone()),
+            1 => (EntityKind::Achievement, achievements[rng.random_range(0..achievements.len())].id.clone()),
+            2 => (EntityKind::Event, events[rng.random_range(0..events.len())].id.clone()),
+            3 => (EntityKind::Organization, organizations[rng.random_range(0..organizations.len())].id.clone()),
+            _ => (EntityKind::City, city_ids[rng.random_range(0..city_ids.len())].clone()),
         };
         let value = rng.random_range(1..5_000_000u64);
         let unit = words.word(&mut rng).to_owned();

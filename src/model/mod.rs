@@ -155,17 +155,6 @@ names!(
 );
 
 names!(
-    /// The kinds of entity a statistic can describe.
-    SubjectType {
-        List => "LIST",
-        Achievement => "ACHIEVEMENT",
-        Event => "EVENT",
-        Organization => "ORGANIZATION",
-        City => "CITY",
-    }
-);
-
-names!(
     /// Every kind of entity in the graph, parents before the children that reference them.
     EntityKind {
         Document => "DOCUMENT",
@@ -180,6 +169,49 @@ names!(
 );
 
 impl EntityKind {
+    /// The kinds the search index holds (countries and lists are found through others).
+    pub const SEARCHABLE: [EntityKind; 6] = [
+        EntityKind::Achievement,
+        EntityKind::City,
+        EntityKind::Organization,
+        EntityKind::Event,
+        EntityKind::Statistic,
+        EntityKind::Document,
+    ];
+
+    /// The kinds a statistic can be about.
+    pub const SUBJECTS: [EntityKind; 5] =
+        [EntityKind::List, EntityKind::Achievement, EntityKind::Event, EntityKind::Organization, EntityKind::City];
+
+    /// Whether the search index holds entities of this kind.
+    pub fn is_searchable(self) -> bool {
+        Self::SEARCHABLE.contains(&self)
+    }
+
+    /// Whether a statistic can be about an entity of this kind.
+    pub fn is_subject(self) -> bool {
+        Self::SUBJECTS.contains(&self)
+    }
+
+    /// Returns the GraphQL type's name, also the prefix of global IDs: `AchievementList`.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Self::Document => "Document",
+            Self::Country => "Country",
+            Self::City => "City",
+            Self::Organization => "Organization",
+            Self::Event => "Event",
+            Self::List => "AchievementList",
+            Self::Achievement => "Achievement",
+            Self::Statistic => "Statistic",
+        }
+    }
+
+    /// Parses a GraphQL type's name.
+    pub fn from_type_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|kind| kind.type_name() == name)
+    }
+
     /// Returns the kind's name in messages: `list`, `achievement`.
     pub fn noun(self) -> &'static str {
         match self {
@@ -205,18 +237,6 @@ impl EntityKind {
             Self::List => "lists",
             Self::Achievement => "achievements",
             Self::Statistic => "statistics",
-        }
-    }
-}
-
-impl From<SubjectType> for EntityKind {
-    fn from(kind: SubjectType) -> Self {
-        match kind {
-            SubjectType::List => Self::List,
-            SubjectType::Achievement => Self::Achievement,
-            SubjectType::Event => Self::Event,
-            SubjectType::Organization => Self::Organization,
-            SubjectType::City => Self::City,
         }
     }
 }
@@ -412,7 +432,8 @@ pub struct Statistic {
     pub unit: String,
     pub qualifier: Qualifier,
     pub period: Option<String>,
-    pub subject_type: SubjectType,
+    /// One of `EntityKind::SUBJECTS`.
+    pub subject_type: EntityKind,
     pub subject_id: String,
     pub source: Span,
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::dataset::{Dataset, Problem, SpanRecord};
-use super::{is_slug, number, CharIndex, EntityKind, EntityRef, SubjectType};
+use super::{is_slug, number, CharIndex, EntityKind, EntityRef};
 
 /// Returns every problem in the dataset; an empty list means it can be imported.
 pub fn validate(dataset: &Dataset) -> Vec<Problem> {
@@ -169,14 +169,27 @@ fn check(dataset: &Dataset, scope: Option<&BTreeSet<EntityRef>>) -> Vec<Problem>
         check.non_empty(format!("{path}.label"), &statistic.label);
         check.non_empty(format!("{path}.unit"), &statistic.unit);
         let known = match statistic.subject.kind {
-            SubjectType::List => &lists,
-            SubjectType::Achievement => &achievements,
-            SubjectType::Event => &events,
-            SubjectType::Organization => &organizations,
-            SubjectType::City => &cities,
+            EntityKind::List => Some(&lists),
+            EntityKind::Achievement => Some(&achievements),
+            EntityKind::Event => Some(&events),
+            EntityKind::Organization => Some(&organizations),
+            EntityKind::City => Some(&cities),
+            EntityKind::Document | EntityKind::Country | EntityKind::Statistic => None,
         };
-        let kind = super::EntityKind::from(statistic.subject.kind).noun();
-        check.reference(format!("{path}.subject.id"), known, kind, &statistic.subject.id);
+        match known {
+            Some(known) => {
+                let kind = statistic.subject.kind.noun();
+                check.reference(format!("{path}.subject.id"), known, kind, &statistic.subject.id);
+            }
+            None => check.problem(
+                format!("{path}.subject.type"),
+                format!(
+                    "a statistic cannot be about a {}: it is about one of {}",
+                    statistic.subject.kind.noun(),
+                    EntityKind::SUBJECTS.map(EntityKind::as_str).join(", ")
+                ),
+            ),
+        }
         if !statistic.value.is_finite() {
             check.problem(format!("{path}.value"), "must be a finite number".to_owned());
         }

@@ -4,16 +4,14 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::Error;
 use crate::model::{
-    number, Achievement, CharIndex, City, Country, Document, Event, Organization, Statistic, SubjectType,
+    number, Achievement, CharIndex, City, Country, Document, EntityKind, Event, Organization, Statistic,
 };
 use crate::store::{group, rel, Entity, Rel, Store};
-
-use super::SearchType;
 
 /// One entity as the index sees it.
 #[derive(Debug, Clone)]
 pub struct IndexDoc {
-    pub kind: SearchType,
+    pub kind: EntityKind,
     pub slug: String,
     pub title: String,
     pub body: String,
@@ -27,15 +25,15 @@ pub struct IndexDoc {
 #[derive(Debug, Clone)]
 pub enum Scope {
     All,
-    Only(HashMap<SearchType, Vec<String>>),
+    Only(HashMap<EntityKind, Vec<String>>),
 }
 
 impl Scope {
     /// Returns the scope of index keys (`TYPE:slug`); unknown keys are skipped.
     pub fn of_keys(keys: &[String]) -> Self {
-        let mut ids: HashMap<SearchType, Vec<String>> = HashMap::new();
+        let mut ids: HashMap<EntityKind, Vec<String>> = HashMap::new();
         for key in keys {
-            if let Some((kind, slug)) = key.split_once(':').and_then(|(k, s)| Some((SearchType::parse(k)?, s))) {
+            if let Some((kind, slug)) = key.split_once(':').and_then(|(k, s)| Some((super::searchable(k)?, s))) {
                 ids.entry(kind).or_default().push(slug.to_owned());
             }
         }
@@ -43,7 +41,7 @@ impl Scope {
     }
 
     /// Reads the entities of one kind in scope.
-    async fn load<T: Entity>(&self, store: &Store, kind: SearchType) -> Result<Vec<T>, Error> {
+    async fn load<T: Entity>(&self, store: &Store, kind: EntityKind) -> Result<Vec<T>, Error> {
         match self {
             Self::All => store.all().await,
             Self::Only(ids) => store.by_ids(ids.get(&kind).map(Vec::as_slice).unwrap_or_default()).await,
@@ -83,12 +81,12 @@ impl Scope {
 /// Reads the searchable entities in `scope` from the store, with the names of what
 /// they relate to. An entity in scope but not in the store is simply absent.
 pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Error> {
-    let documents: Vec<Document> = scope.load(store, SearchType::Document).await?;
-    let cities: Vec<City> = scope.load(store, SearchType::City).await?;
-    let organizations: Vec<Organization> = scope.load(store, SearchType::Organization).await?;
-    let events: Vec<Event> = scope.load(store, SearchType::Event).await?;
-    let achievements: Vec<Achievement> = scope.load(store, SearchType::Achievement).await?;
-    let statistics: Vec<Statistic> = scope.load(store, SearchType::Statistic).await?;
+    let documents: Vec<Document> = scope.load(store, EntityKind::Document).await?;
+    let cities: Vec<City> = scope.load(store, EntityKind::City).await?;
+    let organizations: Vec<Organization> = scope.load(store, EntityKind::Organization).await?;
+    let events: Vec<Event> = scope.load(store, EntityKind::Event).await?;
+    let achievements: Vec<Achievement> = scope.load(store, EntityKind::Achievement).await?;
+    let statistics: Vec<Statistic> = scope.load(store, EntityKind::Statistic).await?;
     let achievement_ids: Vec<String> = achievements.iter().map(|a| a.id.clone()).collect();
     let city_ids: Vec<String> = cities.iter().map(|c| c.id.clone()).collect();
     let event_ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
@@ -116,7 +114,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
         .chain(friends.iter().map(|(_, c)| c.id.clone()))
         .chain(organizations.iter().filter_map(|o| o.city.clone()))
         .chain(events.iter().filter_map(|e| e.city.clone()))
-        .chain(statistics.iter().filter(|s| s.subject_type == SubjectType::City).map(|s| s.subject_id.clone()));
+        .chain(statistics.iter().filter(|s| s.subject_type == EntityKind::City).map(|s| s.subject_id.clone()));
     let mut city_names: HashMap<String, String> =
         scope.lookup::<City>(store, city_refs).await?.into_iter().map(|(id, c)| (id, c.name)).collect();
     city_names.extend(cities.iter().map(|c| (c.id.clone(), c.name.clone())));
@@ -141,22 +139,22 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     let excerpt = |span: &crate::model::Span| {
         texts.get(span.document.as_str()).and_then(|d| d.slice(span.start, span.end)).unwrap_or("").to_owned()
     };
-    let subjects_of = |kind: SubjectType| {
+    let subjects_of = |kind: EntityKind| {
         statistics.iter().filter(move |s| s.subject_type == kind).map(|s| s.subject_id.clone()).collect::<Vec<_>>()
     };
-    let mut subject_names: HashMap<(SubjectType, String), String> = HashMap::new();
-    for (id, a) in scope.lookup::<Achievement>(store, subjects_of(SubjectType::Achievement).into_iter()).await? {
-        subject_names.insert((SubjectType::Achievement, id), a.title);
+    let mut subject_names: HashMap<(EntityKind, String), String> = HashMap::new();
+    for (id, a) in scope.lookup::<Achievement>(store, subjects_of(EntityKind::Achievement).into_iter()).await? {
+        subject_names.insert((EntityKind::Achievement, id), a.title);
     }
-    for (id, e) in scope.lookup::<Event>(store, subjects_of(SubjectType::Event).into_iter()).await? {
-        subject_names.insert((SubjectType::Event, id), e.name);
+    for (id, e) in scope.lookup::<Event>(store, subjects_of(EntityKind::Event).into_iter()).await? {
+        subject_names.insert((EntityKind::Event, id), e.name);
     }
-    for (id, o) in scope.lookup::<Organization>(store, subjects_of(SubjectType::Organization).into_iter()).await? {
-        subject_names.insert((SubjectType::Organization, id), o.name);
+    for (id, o) in scope.lookup::<Organization>(store, subjects_of(EntityKind::Organization).into_iter()).await? {
+        subject_names.insert((EntityKind::Organization, id), o.name);
     }
-    for id in subjects_of(SubjectType::City) {
+    for id in subjects_of(EntityKind::City) {
         if let Some(name) = city_names.get(&id) {
-            subject_names.insert((SubjectType::City, id), name.clone());
+            subject_names.insert((EntityKind::City, id), name.clone());
         }
     }
     let achievement_cities = group(pairs(linked_cities));
@@ -166,7 +164,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     let mut out = Vec::new();
     for d in &documents {
         out.push(IndexDoc {
-            kind: SearchType::Document,
+            kind: EntityKind::Document,
             slug: d.id.clone(),
             title: d.title.clone(),
             body: d.text.clone(),
@@ -185,7 +183,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
         .concat()
         .join("\n");
         out.push(IndexDoc {
-            kind: SearchType::Achievement,
+            kind: EntityKind::Achievement,
             slug: a.id.clone(),
             title: a.title.clone(),
             body: a.summary.clone(),
@@ -198,7 +196,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
         let friend_names: Vec<String> =
             friends.get(&c.id).map(|ids| ids.iter().map(city_name).collect()).unwrap_or_default();
         out.push(IndexDoc {
-            kind: SearchType::City,
+            kind: EntityKind::City,
             slug: c.id.clone(),
             title: c.name.clone(),
             body: String::new(),
@@ -210,7 +208,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     for o in &organizations {
         let country = o.country.as_ref().and_then(|id| countries.get(id)).cloned().unwrap_or_default();
         out.push(IndexDoc {
-            kind: SearchType::Organization,
+            kind: EntityKind::Organization,
             slug: o.id.clone(),
             title: o.name.clone(),
             body: o.source.as_ref().map(excerpt).unwrap_or_default(),
@@ -222,7 +220,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     for e in &events {
         let organizers = event_organizers.get(&e.id).cloned().unwrap_or_default().join("\n");
         out.push(IndexDoc {
-            kind: SearchType::Event,
+            kind: EntityKind::Event,
             slug: e.id.clone(),
             title: e.name.clone(),
             body: e.source.as_ref().map(excerpt).unwrap_or_default(),
@@ -234,7 +232,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     for s in &statistics {
         let subject = subject_names.get(&(s.subject_type, s.subject_id.clone())).cloned().unwrap_or_default();
         out.push(IndexDoc {
-            kind: SearchType::Statistic,
+            kind: EntityKind::Statistic,
             slug: s.id.clone(),
             title: s.label.clone(),
             body: excerpt(&s.source),

@@ -29,58 +29,26 @@ pub use indexer::{spawn_follower, ChangeEvent, Follower};
 pub use query::{parse as parse_query, MAX_CLAUSES, MAX_QUERY_CHARS};
 
 use crate::error::Error;
+use crate::model::EntityKind;
 use crate::store::Store;
 use documents::IndexDoc;
 use fields::Fields;
 use query::{Clause, ParsedQuery};
 
-/// The kinds of entity the index holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SearchType {
-    Achievement,
-    City,
-    Organization,
-    Event,
-    Statistic,
-    Document,
+/// Parses the kind an index key or a `type:` filter names, if the index holds that kind.
+fn searchable(name: &str) -> Option<EntityKind> {
+    EntityKind::parse(name).filter(|kind| kind.is_searchable())
 }
 
-impl SearchType {
-    pub const ALL: [SearchType; 6] = [
-        SearchType::Achievement,
-        SearchType::City,
-        SearchType::Organization,
-        SearchType::Event,
-        SearchType::Statistic,
-        SearchType::Document,
-    ];
-
-    /// Returns the upper-case name, as in the GraphQL `SearchType` enum.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Achievement => "ACHIEVEMENT",
-            Self::City => "CITY",
-            Self::Organization => "ORGANIZATION",
-            Self::Event => "EVENT",
-            Self::Statistic => "STATISTIC",
-            Self::Document => "DOCUMENT",
-        }
-    }
-
-    /// Parses an upper-case name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
-
-    /// The GraphQL field names that the indexed title and body come from.
-    fn field_names(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Achievement => ("title", "summary"),
-            Self::City => ("name", "body"),
-            Self::Organization | Self::Event => ("name", "source.excerpt"),
-            Self::Statistic => ("label", "source.excerpt"),
-            Self::Document => ("title", "text"),
-        }
+/// The GraphQL field names that a kind's indexed title and body come from.
+fn field_names(kind: EntityKind) -> (&'static str, &'static str) {
+    match kind {
+        EntityKind::Achievement => ("title", "summary"),
+        EntityKind::City => ("name", "body"),
+        EntityKind::Organization | EntityKind::Event => ("name", "source.excerpt"),
+        EntityKind::Statistic => ("label", "source.excerpt"),
+        EntityKind::Document => ("title", "text"),
+        EntityKind::Country | EntityKind::List => unreachable!("the index holds no {kind}: `searchable` refuses it"),
     }
 }
 
@@ -88,7 +56,7 @@ impl SearchType {
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
     pub text: String,
-    pub types: Vec<SearchType>,
+    pub types: Vec<EntityKind>,
     pub category: Option<String>,
     pub city: Option<String>,
     pub offset: usize,
@@ -106,7 +74,7 @@ pub struct SearchRequest {
 /// One matching entity.
 #[derive(Debug, Clone)]
 pub struct SearchHit {
-    pub kind: SearchType,
+    pub kind: EntityKind,
     pub slug: String,
     pub score: f32,
     pub highlights: Vec<Highlight>,
@@ -402,9 +370,9 @@ impl SearchIndex {
         for (score, address) in top.into_iter().take(request.limit) {
             let stored: TantivyDocument = searcher.doc(address)?;
             let text = |field| stored.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let Some(kind) = SearchType::parse(&text(self.fields.kind)) else { continue };
+            let Some(kind) = searchable(&text(self.fields.kind)) else { continue };
             let highlights = if request.highlights {
-                let (title_name, body_name) = kind.field_names();
+                let (title_name, body_name) = field_names(kind);
                 [(title_name, text(self.fields.title)), (body_name, text(self.fields.body))]
                     .into_iter()
                     .filter_map(|(name, value)| highlight::highlight(name, &value, &parsed.clauses))

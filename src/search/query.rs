@@ -194,7 +194,7 @@ fn filter(parsed: &mut ParsedQuery, field: &str, value: &str) -> bool {
     let normalized = value.trim().to_uppercase().replace('-', "_");
     match field.to_lowercase().as_str() {
         "type" => {
-            if super::SearchType::parse(&normalized).is_some() {
+            if super::searchable(&normalized).is_some() {
                 parsed.types.push(normalized);
             } else {
                 parsed.warnings.push(format!("`type:{value}` names no type: the filter was ignored"));

@@ -8,8 +8,8 @@ use sqlx::Row;
 
 use crate::error::Error;
 use crate::model::{
-    Achievement, AchievementList, Category, City, Country, Date, Document, Event, Organization, OrganizationKind,
-    Qualifier, Span, Statistic, SubjectType,
+    Achievement, AchievementList, Category, City, Country, Date, Document, EntityKind, Event, Organization,
+    OrganizationKind, Qualifier, Span, Statistic,
 };
 
 /// A domain type stored in one table, aliased `t` in every query.
@@ -354,7 +354,11 @@ impl Entity for Statistic {
             unit: get(row, "unit")?,
             qualifier: stored(Qualifier::parse(&qualifier), "qualifier", &qualifier)?,
             period: get(row, "period")?,
-            subject_type: stored(SubjectType::parse(&subject_type), "subject_type", &subject_type)?,
+            subject_type: stored(
+                EntityKind::parse(&subject_type).filter(|kind| kind.is_subject()),
+                "subject_type",
+                &subject_type,
+            )?,
             subject_id: get(row, "subject_id")?,
             source: span(row)?,
         })

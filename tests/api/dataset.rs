@@ -240,6 +240,11 @@ fn validation_reports_each_problem_with_its_json_path() {
         ),
         (Box::new(|j| j["achievements"][1]["rank"] = json!(1)), "$.achievements[1].rank: rank 1 is already held"),
         (Box::new(|j| j["statistics"][5]["subject"]["id"] = json!("nobody")), "$.statistics[5].subject.id"),
+        (
+            Box::new(|j| j["statistics"][5]["subject"] = json!({ "type": "COUNTRY", "id": "china" })),
+            "$.statistics[5].subject.type: a statistic cannot be about a country",
+        ),
+        (Box::new(|j| j["statistics"][5]["subject"]["type"] = json!("PLANET")), "$.statistics[5].subject.type"),
         (Box::new(|j| j["events"][0]["startDate"] = json!("2007-02-30")), "$.events[0].startDate"),
         (Box::new(|j| j["cities"][0]["id"] = json!("Chang Chun")), "$.cities[0].id: `Chang Chun` is not a slug"),
         (Box::new(|j| j["statistics"][2]["value"] = json!(123456.0)), "$.statistics[2].value: 123456 is not stated"),

@@ -343,3 +343,19 @@ async fn every_figure_is_found_in_its_sentence_as_the_article_writes_it() {
     assert_eq!(text("team-china-ice-gold-share"), "42%");
     assert_eq!(text("crrc-vehicles-sold"), "8,900");
 }
+
+#[tokio::test]
+async fn statistics_filter_by_subject_and_refuse_what_cannot_be_one() {
+    let app = spawn_app().await;
+    let query =
+        r#"query($s: ID!) { statistics(filter: { subjectId: $s }, first: 100) { nodes { subject { __typename } } } }"#;
+    let games = app.id_of("event", "6th-asian-winter-games").await;
+    let data = app.data(query, json!({ "s": games })).await;
+    let nodes = data["statistics"]["nodes"].as_array().unwrap();
+    assert!(nodes.len() > 10 && nodes.iter().all(|n| n["subject"]["__typename"] == "Event"), "{data:#}");
+    let china = app.id_of("country", "china").await;
+    let body = app.graphql(query, json!({ "s": china })).await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+    assert_eq!(body["errors"][0]["extensions"]["field"], "filter.subjectId");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("not a Country"), "{body:#}");
+}

@@ -10,7 +10,7 @@ use super::inputs::{
 };
 use super::{new_slug, write, Focus, Reads};
 use crate::error::Error;
-use crate::graphql::ids::{decode_as, decode_ref, encode_ref, NodeType};
+use crate::graphql::ids::{decode_as, decode_ref, encode_ref};
 use crate::graphql::loaders::{one, GqlResult};
 use crate::model::dataset::{Dataset, FriendshipRecord};
 use crate::model::edit::ChangeKind;
@@ -50,8 +50,8 @@ async fn reload<T: Entity + Send>(ctx: &Context<'_>, slug: &str) -> async_graphq
 }
 
 /// Decodes the global ID of an entity of one kind.
-fn target(id: &ID, kind: NodeType, field: &str) -> Result<EntityRef, Error> {
-    Ok(EntityRef::new(kind.kind(), decode_as(id, kind, field)?))
+fn target(id: &ID, kind: EntityKind, field: &str) -> Result<EntityRef, Error> {
+    Ok(EntityRef::new(kind, decode_as(id, kind, field)?))
 }
 
 /// Returns the record of `target` in a collection, which the version check found.
@@ -89,7 +89,7 @@ async fn update<T: Entity + Send>(
     ctx: &Context<'_>,
     operation: &'static str,
     id: &ID,
-    kind: NodeType,
+    kind: EntityKind,
     expected_version: Option<i64>,
     mut apply: impl FnMut(&mut Dataset, &EntityRef) -> Result<(), Error>,
 ) -> async_graphql::Result<T> {
@@ -108,7 +108,7 @@ async fn delete(
     ctx: &Context<'_>,
     operation: &'static str,
     id: &ID,
-    kind: NodeType,
+    kind: EntityKind,
     cascade: Option<bool>,
     expected_version: Option<i64>,
 ) -> async_graphql::Result<ID> {
@@ -152,7 +152,7 @@ impl MutationRoot {
         patch: DocumentPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Document> {
-        update(ctx, "updateDocument", &id, NodeType::Document, expected_version, |data, entity| {
+        update(ctx, "updateDocument", &id, EntityKind::Document, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.documents, entity, |r| &r.id)?)
         })
         .await
@@ -166,7 +166,7 @@ impl MutationRoot {
         cascade: Option<bool>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteDocument", &id, NodeType::Document, cascade, expected_version).await
+        delete(ctx, "deleteDocument", &id, EntityKind::Document, cascade, expected_version).await
     }
 
     async fn create_country(&self, ctx: &Context<'_>, input: CountryInput) -> async_graphql::Result<Country> {
@@ -185,7 +185,7 @@ impl MutationRoot {
         patch: CountryPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Country> {
-        update(ctx, "updateCountry", &id, NodeType::Country, expected_version, |data, entity| {
+        update(ctx, "updateCountry", &id, EntityKind::Country, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.countries, entity, |r| &r.id)?);
             Ok(())
         })
@@ -200,7 +200,7 @@ impl MutationRoot {
         cascade: Option<bool>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteCountry", &id, NodeType::Country, cascade, expected_version).await
+        delete(ctx, "deleteCountry", &id, EntityKind::Country, cascade, expected_version).await
     }
 
     async fn create_city(&self, ctx: &Context<'_>, input: CityInput) -> async_graphql::Result<City> {
@@ -219,7 +219,7 @@ impl MutationRoot {
         patch: CityPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<City> {
-        update(ctx, "updateCity", &id, NodeType::City, expected_version, |data, entity| {
+        update(ctx, "updateCity", &id, EntityKind::City, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.cities, entity, |r| &r.id)?)
         })
         .await
@@ -233,7 +233,7 @@ impl MutationRoot {
         cascade: Option<bool>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteCity", &id, NodeType::City, cascade, expected_version).await
+        delete(ctx, "deleteCity", &id, EntityKind::City, cascade, expected_version).await
     }
 
     /// Makes two cities friendship cities (sister cities), optionally citing the source;
@@ -245,8 +245,8 @@ impl MutationRoot {
         friend_id: ID,
         source: Option<SourceSpanInput>,
     ) -> async_graphql::Result<City> {
-        let city = target(&city_id, NodeType::City, "cityId").gql()?;
-        let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
+        let city = target(&city_id, EntityKind::City, "cityId").gql()?;
+        let friend = target(&friend_id, EntityKind::City, "friendId").gql()?;
         write(ctx, "linkCities", Some((&city, None)), Reads::Around(vec![friend.clone()]), |data| {
             friendship_check(data, &city, &friend)?;
             let source = source.as_ref().map(|s| s.record(&data.documents, "source")).transpose()?;
@@ -272,8 +272,8 @@ impl MutationRoot {
 
     /// Ends a friendship between two cities.
     async fn unlink_cities(&self, ctx: &Context<'_>, city_id: ID, friend_id: ID) -> async_graphql::Result<City> {
-        let city = target(&city_id, NodeType::City, "cityId").gql()?;
-        let friend = target(&friend_id, NodeType::City, "friendId").gql()?;
+        let city = target(&city_id, EntityKind::City, "cityId").gql()?;
+        let friend = target(&friend_id, EntityKind::City, "friendId").gql()?;
         write(ctx, "unlinkCities", Some((&city, None)), Reads::Around(vec![friend.clone()]), |data| {
             friendship_check(data, &city, &friend)?;
             let before = data.friendships.len();
@@ -309,7 +309,7 @@ impl MutationRoot {
         patch: OrganizationPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Organization> {
-        update(ctx, "updateOrganization", &id, NodeType::Organization, expected_version, |data, entity| {
+        update(ctx, "updateOrganization", &id, EntityKind::Organization, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.organizations, entity, |r| &r.id)?, &data.documents)
         })
         .await
@@ -323,7 +323,7 @@ impl MutationRoot {
         cascade: Option<bool>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteOrganization", &id, NodeType::Organization, cascade, expected_version).await
+        delete(ctx, "deleteOrganization", &id, EntityKind::Organization, cascade, expected_version).await
     }
 
     async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<Event> {
@@ -343,7 +343,7 @@ impl MutationRoot {
         patch: EventPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Event> {
-        update(ctx, "updateEvent", &id, NodeType::Event, expected_version, |data, entity| {
+        update(ctx, "updateEvent", &id, EntityKind::Event, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.events, entity, |r| &r.id)?, &data.documents)
         })
         .await
@@ -357,7 +357,7 @@ impl MutationRoot {
         cascade: Option<bool>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteEvent", &id, NodeType::Event, cascade, expected_version).await
+        delete(ctx, "deleteEvent", &id, EntityKind::Event, cascade, expected_version).await
     }
 
     async fn create_achievement_list(
@@ -381,7 +381,7 @@ impl MutationRoot {
         patch: AchievementListPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<AchievementList> {
-        update(ctx, "updateAchievementList", &id, NodeType::AchievementList, expected_version, |data, entity| {
+        update(ctx, "updateAchievementList", &id, EntityKind::List, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.lists, entity, |r| &r.id)?, &data.documents)
         })
         .await
@@ -395,7 +395,7 @@ impl MutationRoot {
         cascade: Option<bool>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteAchievementList", &id, NodeType::AchievementList, cascade, expected_version).await
+        delete(ctx, "deleteAchievementList", &id, EntityKind::List, cascade, expected_version).await
     }
 
     async fn create_achievement(
@@ -420,7 +420,7 @@ impl MutationRoot {
         patch: AchievementPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Achievement> {
-        update(ctx, "updateAchievement", &id, NodeType::Achievement, expected_version, |data, entity| {
+        update(ctx, "updateAchievement", &id, EntityKind::Achievement, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.achievements, entity, |r| &r.id)?, &data.documents)
         })
         .await
@@ -434,7 +434,7 @@ impl MutationRoot {
         cascade: Option<bool>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteAchievement", &id, NodeType::Achievement, cascade, expected_version).await
+        delete(ctx, "deleteAchievement", &id, EntityKind::Achievement, cascade, expected_version).await
     }
 
     /// Links an achievement to a city, organization or event (by that entity's ID).
@@ -445,7 +445,7 @@ impl MutationRoot {
         target_id: ID,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Achievement> {
-        let entity = target(&achievement_id, NodeType::Achievement, "achievementId").gql()?;
+        let entity = target(&achievement_id, EntityKind::Achievement, "achievementId").gql()?;
         let other = decode_ref(&target_id, "targetId").gql()?;
         write(ctx, "linkAchievement", Some((&entity, expected_version)), Reads::Around(vec![other.clone()]), |data| {
             let linked = achievement_links(data, &entity, &other)?;
@@ -468,7 +468,7 @@ impl MutationRoot {
         target_id: ID,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Achievement> {
-        let entity = target(&achievement_id, NodeType::Achievement, "achievementId").gql()?;
+        let entity = target(&achievement_id, EntityKind::Achievement, "achievementId").gql()?;
         let other = decode_ref(&target_id, "targetId").gql()?;
         write(
             ctx,
@@ -506,7 +506,7 @@ impl MutationRoot {
         patch: StatisticPatch,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Statistic> {
-        update(ctx, "updateStatistic", &id, NodeType::Statistic, expected_version, |data, entity| {
+        update(ctx, "updateStatistic", &id, EntityKind::Statistic, expected_version, |data, entity| {
             patch.clone().apply(record_mut(&mut data.statistics, entity, |r| &r.id)?, &data.documents)
         })
         .await
@@ -520,7 +520,7 @@ impl MutationRoot {
         subject_id: ID,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<Statistic> {
-        let entity = target(&statistic_id, NodeType::Statistic, "statisticId").gql()?;
+        let entity = target(&statistic_id, EntityKind::Statistic, "statisticId").gql()?;
         let new_subject = subject(&subject_id, "subjectId").gql()?;
         write(ctx, "setStatisticSubject", Some((&entity, expected_version)), Reads::Around(Vec::new()), |data| {
             record_mut(&mut data.statistics, &entity, |r| &r.id)?.subject = new_subject.clone();
@@ -537,7 +537,7 @@ impl MutationRoot {
         id: ID,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<ID> {
-        delete(ctx, "deleteStatistic", &id, NodeType::Statistic, None, expected_version).await
+        delete(ctx, "deleteStatistic", &id, EntityKind::Statistic, None, expected_version).await
     }
 
     /// Imports a dataset in the dataset file format (see data/README.md), validated as a

@@ -4,7 +4,7 @@
 
 use async_graphql::{InputObject, MaybeUndefined, ID};
 
-use super::super::ids::{decode, decode_as, NodeType};
+use super::super::ids::{decode_as, decode_subject};
 use super::super::types::{AchievementCategory, OrganizationKind, StatisticQualifier};
 use crate::error::Error;
 use crate::model::dataset::{
@@ -12,7 +12,7 @@ use crate::model::dataset::{
     SpanRecord, StatisticRecord, SubjectRecord,
 };
 use crate::model::edit::span_in;
-use crate::model::{Date, SubjectType};
+use crate::model::{Date, EntityKind};
 
 /// A span of a document's text, in chars, start inclusive, end exclusive.
 #[derive(InputObject, Clone)]
@@ -25,7 +25,7 @@ pub struct SourceSpanInput {
 impl SourceSpanInput {
     /// Returns the span with its excerpt read from its document; validation checks it.
     pub fn record(&self, documents: &[DocumentRecord], field: &str) -> Result<SpanRecord, Error> {
-        let document = decode_as(&self.document_id, NodeType::Document, &format!("{field}.documentId"))?;
+        let document = decode_as(&self.document_id, EntityKind::Document, &format!("{field}.documentId"))?;
         Ok(span_in(documents, &document, i64::from(self.start), i64::from(self.end)))
     }
 }
@@ -39,11 +39,11 @@ fn span(
 }
 
 /// Decodes a list of IDs of one type; `field` names the list.
-fn slugs(ids: &[ID], kind: NodeType, field: &str) -> Result<Vec<String>, Error> {
+fn slugs(ids: &[ID], kind: EntityKind, field: &str) -> Result<Vec<String>, Error> {
     ids.iter().enumerate().map(|(i, id)| decode_as(id, kind, &format!("{field}[{i}]"))).collect()
 }
 
-fn opt_slug(id: Option<&ID>, kind: NodeType, field: &str) -> Result<Option<String>, Error> {
+fn opt_slug(id: Option<&ID>, kind: EntityKind, field: &str) -> Result<Option<String>, Error> {
     id.map(|id| decode_as(id, kind, field)).transpose()
 }
 
@@ -69,24 +69,8 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 
 /// Decodes the global ID of a statistic's subject (a list, achievement, event, organization or city).
 pub fn subject(id: &ID, field: &str) -> Result<SubjectRecord, Error> {
-    let (kind, slug) = decode(id, field)?;
-    let kind = match kind {
-        NodeType::AchievementList => SubjectType::List,
-        NodeType::Achievement => SubjectType::Achievement,
-        NodeType::Event => SubjectType::Event,
-        NodeType::Organization => SubjectType::Organization,
-        NodeType::City => SubjectType::City,
-        other => {
-            return Err(Error::bad_input(
-                field,
-                format!(
-                    "a statistic describes a list, achievement, event, organization or city, not a {}",
-                    other.name()
-                ),
-            ))
-        }
-    };
-    Ok(SubjectRecord { kind, id: slug })
+    let subject = decode_subject(id, field)?;
+    Ok(SubjectRecord { kind: subject.kind, id: subject.id })
 }
 
 #[derive(InputObject, Clone)]
@@ -167,7 +151,7 @@ pub struct CityPatch {
 
 impl CityInput {
     pub fn record(self, id: String) -> Result<CityRecord, Error> {
-        let country = decode_as(&self.country_id, NodeType::Country, "input.countryId")?;
+        let country = decode_as(&self.country_id, EntityKind::Country, "input.countryId")?;
         Ok(CityRecord { id, name: self.name, country })
     }
 }
@@ -175,7 +159,7 @@ impl CityInput {
 impl CityPatch {
     pub fn apply(self, record: &mut CityRecord) -> Result<(), Error> {
         set(&mut record.name, self.name);
-        set(&mut record.country, opt_slug(self.country_id.as_ref(), NodeType::Country, "patch.countryId")?);
+        set(&mut record.country, opt_slug(self.country_id.as_ref(), EntityKind::Country, "patch.countryId")?);
         Ok(())
     }
 }
@@ -207,8 +191,8 @@ impl OrganizationInput {
             id,
             name: self.name,
             kind: self.kind.into(),
-            country: opt_slug(self.country_id.as_ref(), NodeType::Country, "input.countryId")?,
-            city: opt_slug(self.city_id.as_ref(), NodeType::City, "input.cityId")?,
+            country: opt_slug(self.country_id.as_ref(), EntityKind::Country, "input.countryId")?,
+            city: opt_slug(self.city_id.as_ref(), EntityKind::City, "input.cityId")?,
             founded_on: self.founded_on,
             source: span(self.source.as_ref(), documents, "input.source")?,
         })
@@ -219,8 +203,8 @@ impl OrganizationPatch {
     pub fn apply(self, record: &mut OrganizationRecord, documents: &[DocumentRecord]) -> Result<(), Error> {
         set(&mut record.name, self.name);
         set(&mut record.kind, self.kind.map(Into::into));
-        patch_opt(&mut record.country, self.country_id, |id| decode_as(&id, NodeType::Country, "patch.countryId"))?;
-        patch_opt(&mut record.city, self.city_id, |id| decode_as(&id, NodeType::City, "patch.cityId"))?;
+        patch_opt(&mut record.country, self.country_id, |id| decode_as(&id, EntityKind::Country, "patch.countryId"))?;
+        patch_opt(&mut record.city, self.city_id, |id| decode_as(&id, EntityKind::City, "patch.cityId"))?;
         patch_opt(&mut record.founded_on, self.founded_on, Ok)?;
         patch_opt(&mut record.source, self.source, |s| s.record(documents, "patch.source"))
     }
@@ -255,8 +239,8 @@ impl EventInput {
             name: self.name,
             start_date: self.start_date,
             end_date: self.end_date,
-            city: opt_slug(self.city_id.as_ref(), NodeType::City, "input.cityId")?,
-            organizers: slugs(&self.organizer_ids.unwrap_or_default(), NodeType::Organization, "input.organizerIds")?,
+            city: opt_slug(self.city_id.as_ref(), EntityKind::City, "input.cityId")?,
+            organizers: slugs(&self.organizer_ids.unwrap_or_default(), EntityKind::Organization, "input.organizerIds")?,
             source: span(self.source.as_ref(), documents, "input.source")?,
         })
     }
@@ -267,9 +251,9 @@ impl EventPatch {
         set(&mut record.name, self.name);
         patch_opt(&mut record.start_date, self.start_date, Ok)?;
         patch_opt(&mut record.end_date, self.end_date, Ok)?;
-        patch_opt(&mut record.city, self.city_id, |id| decode_as(&id, NodeType::City, "patch.cityId"))?;
+        patch_opt(&mut record.city, self.city_id, |id| decode_as(&id, EntityKind::City, "patch.cityId"))?;
         if let Some(ids) = self.organizer_ids {
-            record.organizers = slugs(&ids, NodeType::Organization, "patch.organizerIds")?;
+            record.organizers = slugs(&ids, EntityKind::Organization, "patch.organizerIds")?;
         }
         patch_opt(&mut record.source, self.source, |s| s.record(documents, "patch.source"))
     }
@@ -302,9 +286,9 @@ impl AchievementListInput {
         Ok(ListRecord {
             id,
             title: self.title,
-            city: decode_as(&self.city_id, NodeType::City, "input.cityId")?,
+            city: decode_as(&self.city_id, EntityKind::City, "input.cityId")?,
             announced_on: self.announced_on,
-            organizers: slugs(&self.organizer_ids.unwrap_or_default(), NodeType::Organization, "input.organizerIds")?,
+            organizers: slugs(&self.organizer_ids.unwrap_or_default(), EntityKind::Organization, "input.organizerIds")?,
             stages: self.stages.unwrap_or_default(),
             source: self.source.record(documents, "input.source")?,
         })
@@ -314,10 +298,10 @@ impl AchievementListInput {
 impl AchievementListPatch {
     pub fn apply(self, record: &mut ListRecord, documents: &[DocumentRecord]) -> Result<(), Error> {
         set(&mut record.title, self.title);
-        set(&mut record.city, opt_slug(self.city_id.as_ref(), NodeType::City, "patch.cityId")?);
+        set(&mut record.city, opt_slug(self.city_id.as_ref(), EntityKind::City, "patch.cityId")?);
         patch_opt(&mut record.announced_on, self.announced_on, Ok)?;
         if let Some(ids) = self.organizer_ids {
-            record.organizers = slugs(&ids, NodeType::Organization, "patch.organizerIds")?;
+            record.organizers = slugs(&ids, EntityKind::Organization, "patch.organizerIds")?;
         }
         set(&mut record.stages, self.stages);
         set(&mut record.source, span(self.source.as_ref(), documents, "patch.source")?);
@@ -359,18 +343,18 @@ impl AchievementInput {
     pub fn record(self, id: String, documents: &[DocumentRecord]) -> Result<AchievementRecord, Error> {
         Ok(AchievementRecord {
             id,
-            list: decode_as(&self.list_id, NodeType::AchievementList, "input.listId")?,
+            list: decode_as(&self.list_id, EntityKind::List, "input.listId")?,
             rank: i64::from(self.rank),
             title: self.title,
             category: self.category.into(),
             summary: self.summary,
-            cities: slugs(&self.city_ids.unwrap_or_default(), NodeType::City, "input.cityIds")?,
+            cities: slugs(&self.city_ids.unwrap_or_default(), EntityKind::City, "input.cityIds")?,
             organizations: slugs(
                 &self.organization_ids.unwrap_or_default(),
-                NodeType::Organization,
+                EntityKind::Organization,
                 "input.organizationIds",
             )?,
-            events: slugs(&self.event_ids.unwrap_or_default(), NodeType::Event, "input.eventIds")?,
+            events: slugs(&self.event_ids.unwrap_or_default(), EntityKind::Event, "input.eventIds")?,
             source: self.source.record(documents, "input.source")?,
         })
     }
@@ -383,15 +367,15 @@ impl AchievementPatch {
         set(&mut record.category, self.category.map(Into::into));
         set(&mut record.summary, self.summary);
         set(&mut record.source, span(self.source.as_ref(), documents, "patch.source")?);
-        set(&mut record.list, opt_slug(self.list_id.as_ref(), NodeType::AchievementList, "patch.listId")?);
+        set(&mut record.list, opt_slug(self.list_id.as_ref(), EntityKind::List, "patch.listId")?);
         if let Some(ids) = self.city_ids {
-            record.cities = slugs(&ids, NodeType::City, "patch.cityIds")?;
+            record.cities = slugs(&ids, EntityKind::City, "patch.cityIds")?;
         }
         if let Some(ids) = self.organization_ids {
-            record.organizations = slugs(&ids, NodeType::Organization, "patch.organizationIds")?;
+            record.organizations = slugs(&ids, EntityKind::Organization, "patch.organizationIds")?;
         }
         if let Some(ids) = self.event_ids {
-            record.events = slugs(&ids, NodeType::Event, "patch.eventIds")?;
+            record.events = slugs(&ids, EntityKind::Event, "patch.eventIds")?;
         }
         Ok(())
     }
