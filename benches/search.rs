@@ -31,9 +31,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use achievement_graph::indexing::{collect, Indexer, Scope};
 use achievement_graph::model::generate::generate;
-use achievement_graph::search::documents::{collect, IndexDoc, Scope};
-use achievement_graph::search::{SearchIndex, SearchRequest, SCHEMA_VERSION};
+use achievement_graph::search::{IndexDoc, SearchIndex, SearchRequest, SCHEMA_VERSION};
 use achievement_graph::store::Store;
 use criterion::{Criterion, SamplingMode};
 use serde_json::{json, Value};
@@ -267,7 +267,7 @@ fn prepare(rt: &Runtime, settings: &Settings, entities: usize) -> Data {
             eprintln!("[{entities}] reusing {}", dir.display());
             let (index, _) = rt.block_on(async {
                 let store = Store::connect(&store_url).await.expect("the cached store opens");
-                let index = SearchIndex::open_or_build(&index_dir, &store).await.expect("the cached index opens");
+                let index = Indexer::open(&index_dir, &store).await.expect("the cached index opens").index().clone();
                 (index, store)
             });
             assert_eq!(index.len() as usize, built.documents, "the cached index holds another number of documents");
@@ -287,7 +287,7 @@ fn prepare(rt: &Runtime, settings: &Settings, entities: usize) -> Data {
                 let import_s = started.elapsed().as_secs_f64();
                 eprintln!("[{entities}] imported into SQLite in {import_s:.1} s");
                 let started = Instant::now();
-                let index = SearchIndex::open_or_build(&index_dir, &store).await.expect("the index builds");
+                let index = Indexer::open(&index_dir, &store).await.expect("the index builds").index().clone();
                 let index_s = started.elapsed().as_secs_f64();
                 eprintln!("[{entities}] indexed {} documents in {index_s:.1} s", index.len());
                 let docs = collect(&store, &Scope::All).await.expect("the documents are read");

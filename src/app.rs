@@ -18,8 +18,8 @@ use crate::http::{
     router, serve, AppState, CachePolicy, Limits, ParsedDocuments, PersistedDocuments, ResponseCache, TrafficLimits,
     WsLimits,
 };
+use crate::indexing::Indexer;
 use crate::model::dataset::Dataset;
-use crate::search::{spawn_follower, SearchIndex};
 use crate::store::{redact, Store};
 
 /// A built server, bound to its port but not yet serving.
@@ -66,7 +66,7 @@ impl App {
         if clients.explorer && clients.only_trusted_documents {
             tracing::warn!("the explorer is off: --only-trusted-documents refuses the documents it sends");
         }
-        let (store, index) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
+        let (store, indexer) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|error| Error::InvalidInput(format!("cannot listen on {}: {error}", config.listen)))?;
@@ -75,8 +75,8 @@ impl App {
             suggestions: config.limits.suggestions,
             describe: false,
         };
-        let schema = graphql::build(store.clone(), index.clone(), options);
-        let introspection_schema = graphql::IntrospectionSchema::new(store.clone(), index.clone(), options);
+        let schema = graphql::build(store.clone(), indexer.clone(), options);
+        let introspection_schema = graphql::IntrospectionSchema::new(store.clone(), indexer.clone(), options);
         let sdl = schema.sdl();
         let limits = Limits {
             document: config.limits.limits(),
@@ -103,7 +103,7 @@ impl App {
                 schema,
                 introspection_schema,
                 store,
-                index,
+                indexer,
                 tokens: Arc::new(tokens),
                 ws_limits,
                 limits,
@@ -130,7 +130,7 @@ impl App {
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
         let addr = self.local_addr();
-        let follower = spawn_follower(self.state.index.clone(), self.state.store.with_own_counter(), self.poll);
+        let follower = self.state.indexer.follow(self.state.store.with_own_counter(), self.poll);
         tracing::info!(%addr, "listening");
         let header_read_timeout = self.state.limits.traffic.header_read_timeout;
         serve(self.listener, router(self.state), header_read_timeout, shutdown).await;
@@ -142,16 +142,17 @@ impl App {
 }
 
 /// Connects the store, imports the bundled dataset when it is empty, and opens the index.
-pub async fn open_storage(database_url: &str, index_dir: &Path) -> Result<(Store, Arc<SearchIndex>), Error> {
+pub async fn open_storage(database_url: &str, index_dir: &Path) -> Result<(Store, Arc<Indexer>), Error> {
     let store = Store::connect(database_url).await?;
     tracing::info!(generation = store.generation().await?, "store ready");
     if store.is_empty().await? {
         tracing::info!("empty store: importing the bundled dataset");
         store.import(&Dataset::bundled(), "bundled").await?;
     }
-    let index = SearchIndex::open_or_build(index_dir, &store).await?;
+    let indexer = Indexer::open(index_dir, &store).await?;
+    let index = indexer.index();
     tracing::info!(documents = index.len(), generation = index.applied(), "index ready");
-    Ok((store, index))
+    Ok((store, indexer))
 }
 
 /// Resolves when the process gets Ctrl-C or SIGTERM.

@@ -14,9 +14,9 @@ use super::search::SearchType;
 use super::types::Node;
 use crate::auth::Caller;
 use crate::error::{Code, Error};
+use crate::indexing::{ChangeEvent, Indexer};
 use crate::model::edit;
 use crate::model::EntityRef;
-use crate::search::{ChangeEvent, SearchIndex};
 use crate::store::{HistoryEntry, Store};
 
 /// The most history entries one request may ask for.
@@ -119,7 +119,7 @@ impl ChangeSubscription {
         ctx: &Context<'_>,
         types: Option<Vec<SearchType>>,
     ) -> impl Stream<Item = async_graphql::Result<Change>> {
-        let receiver = ctx.data_unchecked::<Arc<SearchIndex>>().subscribe();
+        let receiver = ctx.data_unchecked::<Arc<Indexer>>().subscribe();
         let types = types.unwrap_or_default();
         stream::unfold(receiver, |mut receiver| async move {
             let item = match receiver.recv().await {

@@ -19,7 +19,7 @@ use async_graphql::{MergedObject, Schema, ServerResult, Value};
 
 pub use loaders::{batched as batched_loaders, for_request as loaders_for_request, Batched, Loaders, Queued};
 
-use crate::search::SearchIndex;
+use crate::indexing::Indexer;
 use crate::store::Store;
 
 /// Every read field of the API.
@@ -49,9 +49,10 @@ pub struct Options {
     pub describe: bool,
 }
 
-/// Builds the schema over a store and a search index.
-pub fn build(store: Store, index: Arc<SearchIndex>, options: Options) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation, Subscription).data(store).data(index);
+/// Builds the schema over a store and the search index with what feeds it.
+pub fn build(store: Store, indexer: Arc<Indexer>, options: Options) -> AppSchema {
+    let mut builder =
+        Schema::build(Query::default(), Mutation, Subscription).data(store).data(indexer.index().clone()).data(indexer);
     if !options.introspection {
         builder = builder.disable_introspection();
     }
@@ -67,17 +68,17 @@ pub fn build(store: Store, index: Arc<SearchIndex>, options: Options) -> AppSche
 /// The schema built with `describe`, for whole-schema introspection only: built on the
 /// first such request, so a start (which builds the main schema) does not pay for two.
 #[derive(Clone)]
-pub struct IntrospectionSchema(Arc<(OnceLock<AppSchema>, Store, Arc<SearchIndex>, Options)>);
+pub struct IntrospectionSchema(Arc<(OnceLock<AppSchema>, Store, Arc<Indexer>, Options)>);
 
 impl IntrospectionSchema {
-    pub fn new(store: Store, index: Arc<SearchIndex>, options: Options) -> Self {
-        Self(Arc::new((OnceLock::new(), store, index, Options { describe: true, ..options })))
+    pub fn new(store: Store, indexer: Arc<Indexer>, options: Options) -> Self {
+        Self(Arc::new((OnceLock::new(), store, indexer, Options { describe: true, ..options })))
     }
 
     /// Returns the schema, building it the first time.
     pub fn get(&self) -> &AppSchema {
-        let (schema, store, index, options) = &*self.0;
-        schema.get_or_init(|| build(store.clone(), index.clone(), *options))
+        let (schema, store, indexer, options) = &*self.0;
+        schema.get_or_init(|| build(store.clone(), indexer.clone(), *options))
     }
 }
 

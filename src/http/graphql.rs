@@ -106,7 +106,7 @@ async fn answer(state: &AppState, headers: &HeaderMap, media: MediaType, method:
     let started = std::time::Instant::now();
     let caller = caller(state, headers);
     // Read before running: the answer then holds at least everything up to it.
-    let generation = state.index.applied();
+    let generation = state.indexer.index().applied();
     let etag = match method {
         Method::Get => state.caching.etag(&raw, &caller, media, generation),
         Method::Post => None,

@@ -36,7 +36,7 @@ use crate::auth::Tokens;
 use crate::error::{Code, Error};
 use crate::graphql::shape::SchemaShape;
 use crate::graphql::{AppSchema, IntrospectionSchema};
-use crate::search::SearchIndex;
+use crate::indexing::Indexer;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -47,7 +47,7 @@ pub struct AppState {
     /// its extension would cost every other request a hook per field).
     pub introspection_schema: IntrospectionSchema,
     pub store: Store,
-    pub index: Arc<SearchIndex>,
+    pub indexer: Arc<Indexer>,
     pub tokens: Arc<Tokens>,
     pub ws_limits: WsLimits,
     pub limits: Limits,
@@ -102,7 +102,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Answers 200 while the process serves (liveness); it touches neither store nor index.
 async fn healthz(State(state): State<AppState>) -> Response {
-    Json(json!({ "status": "ok", "indexedDocuments": state.index.len(), "generation": state.index.applied() }))
+    Json(json!({ "status": "ok", "indexedDocuments": state.indexer.index().len(), "generation": state.indexer.index().applied() }))
         .into_response()
 }
 
@@ -118,9 +118,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
         tracing::error!(%error, "readiness: the store is not usable");
         return Error::refused(Code::Unavailable, "the store is not usable").into_response();
     }
-    let probe = state.index.search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await;
+    let probe = state.indexer.index().search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await;
     match probe {
-        Ok(_) => Json(json!({ "status": "ready", "indexedDocuments": state.index.len() })).into_response(),
+        Ok(_) => Json(json!({ "status": "ready", "indexedDocuments": state.indexer.index().len() })).into_response(),
         Err(error) => {
             tracing::error!(error = %error.chain(), "readiness: the index is not usable");
             Error::refused(Code::Unavailable, "the search index is not usable").into_response()

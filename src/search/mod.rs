@@ -2,20 +2,19 @@
 //! reader reloaded by hand after each commit, and a fresh searcher per request.
 //!
 //! The index is derived from the store: it records the last data generation (outbox
-//! position) it applied in its commit payload; `indexer` keeps it following the store.
+//! position) it applied in its commit payload. It knows no store: `crate::indexing`
+//! reads the store and feeds it documents (`IndexDoc`) to commit.
 
-pub mod documents;
 mod facets;
 mod fields;
 mod highlight;
-mod indexer;
 mod query;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::watch;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
@@ -25,18 +24,15 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Tant
 
 pub use fields::SCHEMA_VERSION;
 pub use highlight::Highlight;
-pub use indexer::{spawn_follower, ChangeEvent, Follower};
 pub use query::{parse as parse_query, MAX_CLAUSES, MAX_QUERY_CHARS};
 
 use crate::error::Error;
 use crate::model::EntityKind;
-use crate::store::Store;
-use documents::IndexDoc;
 use fields::Fields;
 use query::{Clause, ParsedQuery};
 
 /// Parses the kind an index key or a `type:` filter names, if the index holds that kind.
-fn searchable(name: &str) -> Option<EntityKind> {
+pub(crate) fn searchable(name: &str) -> Option<EntityKind> {
     EntityKind::parse(name).filter(|kind| kind.is_searchable())
 }
 
@@ -107,9 +103,6 @@ struct Payload {
 /// Fewer matches than this and the response carries did-you-mean suggestions.
 const FEW_MATCHES: usize = 3;
 
-/// How many changes a subscriber may fall behind before it misses some.
-const CHANGE_BACKLOG: usize = 1024;
-
 /// The search index; share it behind an `Arc`.
 pub struct SearchIndex {
     fields: Fields,
@@ -119,33 +112,28 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     index: Index,
     dir: PathBuf,
-    /// The last generation the index committed; -1 when it must be rebuilt.
+    /// The last generation the index committed and announced; -1 when it must be rebuilt.
     applied: watch::Sender<i64>,
-    /// Wakes the indexer: a local write committed, or a notification arrived.
-    wake: Arc<Notify>,
-    /// Changes, published once they are searchable.
-    changes: broadcast::Sender<ChangeEvent>,
+}
+
+/// One entity as the index sees it.
+#[derive(Debug, Clone)]
+pub struct IndexDoc {
+    pub kind: EntityKind,
+    pub slug: String,
+    pub title: String,
+    pub body: String,
+    /// Names of related entities, searchable but not shown.
+    pub context: String,
+    pub category: Option<String>,
+    pub cities: Vec<String>,
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir` and brings it up to date with the store: it replays the
-    /// outbox it has not seen, or rebuilds from the store when the index is missing,
-    /// unreadable, of another schema version, or too far behind to replay.
-    /// An index that cannot be brought up to date (files left half-written by a killed
-    /// process that tantivy refuses, say) is wiped and rebuilt once, so a bad index never
-    /// keeps the server from starting.
-    pub async fn open_or_build(dir: &Path, store: &Store) -> Result<Arc<Self>, Error> {
-        match Self::open_and_catch_up(dir, store, false).await {
-            Ok(search) => Ok(search),
-            Err(error @ (Error::Store(_) | Error::InvalidInput(_))) => Err(error),
-            Err(error) => {
-                tracing::warn!(index_dir = %dir.display(), error = %error.chain(), "the index cannot be brought up to date: rebuilding it");
-                Self::open_and_catch_up(dir, store, true).await
-            }
-        }
-    }
-
-    async fn open_and_catch_up(dir: &Path, store: &Store, wipe: bool) -> Result<Arc<Self>, Error> {
+    /// Opens the index in `dir`, or creates an empty one when it is missing, unreadable,
+    /// of another schema, or `wipe` is set. An index of another schema version, or a new
+    /// one, starts at generation -1: it must be rebuilt before it is announced.
+    pub async fn open(dir: &Path, wipe: bool) -> Result<Arc<Self>, Error> {
         let dir_owned = dir.to_owned();
         let (index, found) = tokio::task::spawn_blocking(move || open_index(&dir_owned, wipe))
             .await
@@ -154,9 +142,7 @@ impl SearchIndex {
             Some(payload) if payload.schema == SCHEMA_VERSION => payload.generation,
             _ => -1,
         };
-        let search = Arc::new(Self::with_index(index, dir, applied)?);
-        indexer::catch_up(&search, store).await?;
-        Ok(search)
+        Ok(Arc::new(Self::with_index(index, dir, applied)?))
     }
 
     fn with_index(index: Index, dir: &Path, applied: i64) -> Result<Self, Error> {
@@ -176,9 +162,24 @@ impl SearchIndex {
             index,
             dir: dir.to_owned(),
             applied: watch::Sender::new(applied),
-            wake: Arc::new(Notify::new()),
-            changes: broadcast::Sender::new(CHANGE_BACKLOG),
         })
+    }
+
+    /// Returns the last generation the index has applied (and announced).
+    pub fn applied(&self) -> i64 {
+        *self.applied.borrow()
+    }
+
+    /// Announces `generation` as applied: searches see it from now on.
+    pub fn announce(&self, generation: i64) {
+        self.applied.send_replace(generation);
+    }
+
+    /// Waits until the index has applied `generation`; returns false on timeout.
+    pub async fn wait_for(&self, generation: i64, timeout: std::time::Duration) -> bool {
+        let mut applied = self.applied.subscribe();
+        let reached = tokio::time::timeout(timeout, applied.wait_for(|g| *g >= generation)).await;
+        matches!(reached, Ok(Ok(_)))
     }
 
     /// Returns the directory the index lives in.
@@ -199,7 +200,8 @@ impl SearchIndex {
     /// Writes `docs` in one commit that records `generation`, then reloads the reader.
     /// With `keys`, each listed entry is deleted first (an upsert, idempotent); without,
     /// the whole index is replaced.
-    fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
+    /// Blocking: run it off the async workers.
+    pub fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
         let started = std::time::Instant::now();
         let mut slot = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
         if keys.is_none() {

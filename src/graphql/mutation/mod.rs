@@ -17,11 +17,11 @@ pub use fields::MutationRoot;
 
 use crate::auth::Caller;
 use crate::error::Error;
+use crate::indexing::Indexer;
 use crate::model::dataset::{Dataset, Problem};
 use crate::model::edit::{citing_changed_text, diff, reads, ChangeKind};
 use crate::model::validate::{validate, validate_only};
 use crate::model::{is_slug, EntityKind, EntityRef};
-use crate::search::SearchIndex;
 use crate::store::{Committed, Part, Store};
 
 /// How long a mutation waits for its change to become searchable before answering anyway.
@@ -107,9 +107,9 @@ pub(crate) async fn write(
     }
     let committed = write.apply(&before, &after).await?;
     if let Some(committed) = &committed {
-        let index = ctx.data_unchecked::<Arc<SearchIndex>>();
-        index.wake();
-        if !index.wait_for(committed.generation, SEARCHABLE_WAIT).await {
+        let indexer = ctx.data_unchecked::<Arc<Indexer>>();
+        indexer.wake();
+        if !indexer.wait_for(committed.generation, SEARCHABLE_WAIT).await {
             tracing::warn!(generation = committed.generation, "a write is stored but not yet searchable");
         }
     }

@@ -1,4 +1,5 @@
-//! What each entity contributes to the index, read from the store.
+//! What each entity contributes to the index (`IndexDoc`), read from the store with the
+//! names of what it relates to.
 
 use std::collections::{HashMap, HashSet};
 
@@ -6,20 +7,8 @@ use crate::error::Error;
 use crate::model::{
     number, Achievement, CharIndex, City, Country, Document, EntityKind, Event, Organization, Statistic,
 };
+use crate::search::{searchable, IndexDoc};
 use crate::store::{group, rel, Entity, Rel, Store};
-
-/// One entity as the index sees it.
-#[derive(Debug, Clone)]
-pub struct IndexDoc {
-    pub kind: EntityKind,
-    pub slug: String,
-    pub title: String,
-    pub body: String,
-    /// Names of related entities, searchable but not shown.
-    pub context: String,
-    pub category: Option<String>,
-    pub cities: Vec<String>,
-}
 
 /// Which entities to read: all of them, or the listed ones of each kind.
 #[derive(Debug, Clone)]
@@ -33,7 +22,7 @@ impl Scope {
     pub fn of_keys(keys: &[String]) -> Self {
         let mut ids: HashMap<EntityKind, Vec<String>> = HashMap::new();
         for key in keys {
-            if let Some((kind, slug)) = key.split_once(':').and_then(|(k, s)| Some((super::searchable(k)?, s))) {
+            if let Some((kind, slug)) = key.split_once(':').and_then(|(k, s)| Some((searchable(k)?, s))) {
                 ids.entry(kind).or_default().push(slug.to_owned());
             }
         }

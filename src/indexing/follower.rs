@@ -1,4 +1,4 @@
-//! The indexer: the one task that writes to the index. It follows the store's outbox in
+//! The follower: the one task that writes to the index. It follows the store's outbox in
 //! generation order, re-reads the entities each write touched and upserts them
 //! (delete-then-add, so replaying is harmless), commits a batch with the last applied
 //! generation in the commit payload, reloads the reader, and only then announces the
@@ -10,11 +10,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::documents::{self, Scope};
-use super::SearchIndex;
+use super::Indexer;
 use crate::error::Error;
 use crate::model::edit::ChangeKind;
 use crate::model::EntityRef;
@@ -34,32 +34,9 @@ pub struct ChangeEvent {
     pub target: EntityRef,
 }
 
-impl SearchIndex {
-    /// Returns the last generation the index has applied.
-    pub fn applied(&self) -> i64 {
-        *self.applied.borrow()
-    }
-
-    /// Asks the indexer to look at the outbox now.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Waits until the index has applied `generation`; returns false on timeout.
-    pub async fn wait_for(&self, generation: i64, timeout: Duration) -> bool {
-        let mut applied = self.applied.subscribe();
-        let reached = tokio::time::timeout(timeout, applied.wait_for(|g| *g >= generation)).await;
-        matches!(reached, Ok(Ok(_)))
-    }
-
-    /// Returns a receiver of every change from now on, each sent once it is searchable.
-    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.changes.subscribe()
-    }
-}
-
 /// Applies everything the index has not seen, until it has seen the store's generation.
-pub async fn catch_up(index: &Arc<SearchIndex>, store: &Store) -> Result<(), Error> {
+pub async fn catch_up(indexer: &Indexer, store: &Store) -> Result<(), Error> {
+    let index = indexer.index();
     loop {
         let applied = index.applied();
         // Read before the outbox: every write up to `current` is in the outbox by now.
@@ -68,12 +45,12 @@ pub async fn catch_up(index: &Arc<SearchIndex>, store: &Store) -> Result<(), Err
             return Ok(());
         }
         if applied < 0 || current < applied {
-            rebuild(index, store, "the index does not match this store").await?;
+            rebuild(indexer, store, "the index does not match this store").await?;
             continue;
         }
         let entries = store.outbox_after(applied, BATCH).await?;
         if entries.first().map(|entry| entry.generation) != Some(applied + 1) {
-            rebuild(index, store, "the outbox does not reach back to the index's generation").await?;
+            rebuild(indexer, store, "the outbox does not reach back to the index's generation").await?;
             continue;
         }
         let mut last = applied;
@@ -88,7 +65,7 @@ pub async fn catch_up(index: &Arc<SearchIndex>, store: &Store) -> Result<(), Err
             keys.extend(entry.keys.iter().cloned());
         }
         if keys.iter().any(|key| key == ALL_KEYS) {
-            rebuild(index, store, "a write touched most of the graph").await?;
+            rebuild(indexer, store, "a write touched most of the graph").await?;
             continue;
         }
         keys.sort();
@@ -98,12 +75,13 @@ pub async fn catch_up(index: &Arc<SearchIndex>, store: &Store) -> Result<(), Err
         tokio::task::spawn_blocking(move || this.commit(Some(&keys), &docs, last))
             .await
             .map_err(|error| Error::Internal(error.into()))??;
-        publish(index, store, applied, last).await?;
+        publish(indexer, store, applied, last).await?;
     }
 }
 
 /// Rebuilds the whole index from the store at its current generation.
-async fn rebuild(index: &Arc<SearchIndex>, store: &Store, reason: &str) -> Result<(), Error> {
+async fn rebuild(indexer: &Indexer, store: &Store, reason: &str) -> Result<(), Error> {
+    let index = indexer.index();
     let applied = index.applied();
     let generation = store.generation().await?;
     tracing::info!(index_dir = %index.dir().display(), from = applied, to = generation, reason, "rebuilding the search index");
@@ -114,17 +92,17 @@ async fn rebuild(index: &Arc<SearchIndex>, store: &Store, reason: &str) -> Resul
         .map_err(|error| Error::Internal(error.into()))??;
     tracing::info!(documents = index.len(), generation, "search index rebuilt");
     if applied >= 0 && generation > applied {
-        publish(index, store, applied, generation).await?;
+        publish(indexer, store, applied, generation).await?;
     } else {
-        index.applied.send_replace(generation);
+        index.announce(generation);
     }
     Ok(())
 }
 
 /// Announces generations `from+1..=to` as searchable and sends their changes.
-async fn publish(index: &SearchIndex, store: &Store, from: i64, to: i64) -> Result<(), Error> {
-    index.applied.send_replace(to);
-    if index.changes.receiver_count() == 0 {
+async fn publish(indexer: &Indexer, store: &Store, from: i64, to: i64) -> Result<(), Error> {
+    indexer.index.announce(to);
+    if indexer.changes.receiver_count() == 0 {
         return Ok(());
     }
     let changes = store.changes_between(from + 1, to).await?;
@@ -133,8 +111,11 @@ async fn publish(index: &SearchIndex, store: &Store, from: i64, to: i64) -> Resu
         return Ok(());
     }
     for change in changes {
-        let _ =
-            index.changes.send(ChangeEvent { generation: change.generation, kind: change.kind, target: change.target });
+        let _ = indexer.changes.send(ChangeEvent {
+            generation: change.generation,
+            kind: change.kind,
+            target: change.target,
+        });
     }
     Ok(())
 }
@@ -157,19 +138,19 @@ impl Follower {
     }
 }
 
-/// Starts the indexer: it catches up whenever woken, and at least every `poll`.
-pub fn spawn_follower(index: Arc<SearchIndex>, store: Store, poll: Duration) -> Follower {
+/// Starts the follower: it catches up whenever woken, and at least every `poll`.
+pub(super) fn spawn(indexer: Arc<Indexer>, store: Store, poll: Duration) -> Follower {
     let (stop, mut stopped) = watch::channel(false);
-    let listener = store.is_postgres().then(|| tokio::spawn(listen(store.url().to_owned(), index.wake.clone())));
+    let listener = store.is_postgres().then(|| tokio::spawn(listen(store.url().to_owned(), indexer.wake.clone())));
     let task = tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
             tokio::select! {
                 _ = stopped.changed() => break,
-                () = index.wake.notified() => {}
+                () = indexer.wake.notified() => {}
                 () = tokio::time::sleep(poll) => {}
             }
-            match catch_up(&index, &store).await {
+            match catch_up(&indexer, &store).await {
                 Ok(()) => failures = 0,
                 Err(error) => {
                     failures += 1;
