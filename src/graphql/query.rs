@@ -10,7 +10,7 @@ use super::loaders::{one, GqlResult};
 use super::types::{AchievementCategory, Node};
 use crate::error::Error;
 use crate::model::{Achievement, AchievementList, City, Country, Document, EntityKind, Event, Organization, Statistic};
-use crate::store::{Bind, Entity, Filter, SortOrder, Store};
+use crate::store::{Condition, Entity, Filter, SortOrder, Store};
 
 #[derive(InputObject, Default)]
 pub struct AchievementFilter {
@@ -115,22 +115,17 @@ impl ReadQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Achievement>> {
         let filter = filter.unwrap_or_default();
-        let mut sql = Filter::default();
+        let mut conditions = Filter::default();
         if let Some(category) = filter.category {
-            sql.compare("t.category", "=", Bind::Text(crate::model::Category::from(category).as_str().to_owned()));
+            conditions.and(Condition::Category(category.into()));
         }
         if let Some(list) = &filter.list_id {
-            let slug = decode_as(list, EntityKind::List, "filter.listId").gql()?;
-            sql.compare("t.list_id", "=", Bind::Text(slug));
+            conditions.and(Condition::InList(decode_as(list, EntityKind::List, "filter.listId").gql()?));
         }
         if let Some(city) = &filter.city_id {
-            let slug = decode_as(city, EntityKind::City, "filter.cityId").gql()?;
-            sql.condition(
-                "EXISTS (SELECT 1 FROM achievement_cities l WHERE l.achievement_id = t.id AND l.city_id = {})",
-                vec![Bind::Text(slug)],
-            );
+            conditions.and(Condition::LinkedToCity(decode_as(city, EntityKind::City, "filter.cityId").gql()?));
         }
-        page(ctx, sql, SortOrder::Added, PageArgs { first, after, last, before }).await
+        page(ctx, conditions, SortOrder::Added, PageArgs { first, after, last, before }).await
     }
 
     /// Fetches an achievement by slug.
@@ -221,23 +216,23 @@ impl ReadQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Statistic>> {
         let filter = filter.unwrap_or_default();
-        let mut sql = Filter::default();
+        let mut conditions = Filter::default();
         if let Some(subject) = &filter.subject_id {
-            let subject = decode_subject(subject, "filter.subjectId").gql()?;
-            sql.compare("t.subject_type", "=", Bind::Text(subject.kind.as_str().to_owned()));
-            sql.compare("t.subject_id", "=", Bind::Text(subject.id));
+            conditions.and(Condition::About(decode_subject(subject, "filter.subjectId").gql()?));
         }
         if let Some(unit) = filter.unit {
-            sql.compare("t.unit", "=", Bind::Text(unit));
+            conditions.and(Condition::Unit(unit));
         }
-        for (value, field, op) in
-            [(filter.min_value, "filter.minValue", ">="), (filter.max_value, "filter.maxValue", "<=")]
-        {
+        let bounds: [(_, _, fn(f64) -> Condition); 2] = [
+            (filter.min_value, "filter.minValue", Condition::MinValue),
+            (filter.max_value, "filter.maxValue", Condition::MaxValue),
+        ];
+        for (value, field, condition) in bounds {
             if let Some(value) = value {
                 if !value.is_finite() {
                     return Err(Error::bad_input(field, "must be a finite number")).gql();
                 }
-                sql.compare("t.value", op, Bind::Real(value));
+                conditions.and(condition(value));
             }
         }
         if let (Some(min), Some(max)) = (filter.min_value, filter.max_value) {
@@ -254,7 +249,7 @@ impl ReadQuery {
             Some(StatisticOrder::ValueAsc) => SortOrder::ValueAsc,
             Some(StatisticOrder::ValueDesc) => SortOrder::ValueDesc,
         };
-        page(ctx, sql, order, PageArgs { first, after, last, before }).await
+        page(ctx, conditions, order, PageArgs { first, after, last, before }).await
     }
 
     /// Fetches a statistic by slug.

@@ -14,6 +14,8 @@ use crate::model::{
 
 /// A domain type stored in one table, aliased `t` in every query.
 pub trait Entity: Sized + Clone + Send + Sync + 'static {
+    /// The kind of entity.
+    const KIND: EntityKind;
     /// The table name.
     const TABLE: &'static str;
     /// The selected columns, each prefixed with `t.`.
@@ -209,6 +211,7 @@ fn optional_span(row: &AnyRow) -> Result<Option<Span>, Error> {
 }
 
 impl Entity for Document {
+    const KIND: EntityKind = EntityKind::Document;
     const TABLE: &'static str = "documents";
     const COLUMNS: &'static str = "t.id, t.title, t.publisher, t.published_on, t.text, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
@@ -227,6 +230,7 @@ impl Entity for Document {
 }
 
 impl Entity for Country {
+    const KIND: EntityKind = EntityKind::Country;
     const TABLE: &'static str = "countries";
     const COLUMNS: &'static str = "t.id, t.name, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
@@ -238,6 +242,7 @@ impl Entity for Country {
 }
 
 impl Entity for City {
+    const KIND: EntityKind = EntityKind::City;
     const TABLE: &'static str = "cities";
     const COLUMNS: &'static str = "t.id, t.name, t.country_id, t.version";
     fn from_row(row: &AnyRow) -> Result<Self, Error> {
@@ -254,6 +259,7 @@ impl Entity for City {
 }
 
 impl Entity for Organization {
+    const KIND: EntityKind = EntityKind::Organization;
     const TABLE: &'static str = "organizations";
     const COLUMNS: &'static str =
         "t.id, t.name, t.kind, t.country_id, t.city_id, t.founded_on, t.source_document, t.source_start, t.source_end, t.version";
@@ -276,6 +282,7 @@ impl Entity for Organization {
 }
 
 impl Entity for Event {
+    const KIND: EntityKind = EntityKind::Event;
     const TABLE: &'static str = "events";
     const COLUMNS: &'static str =
         "t.id, t.name, t.start_date, t.end_date, t.city_id, t.source_document, t.source_start, t.source_end, t.version";
@@ -296,6 +303,7 @@ impl Entity for Event {
 }
 
 impl Entity for AchievementList {
+    const KIND: EntityKind = EntityKind::List;
     const TABLE: &'static str = "lists";
     const COLUMNS: &'static str =
         "t.id, t.title, t.city_id, t.announced_on, t.stages, t.source_document, t.source_start, t.source_end, t.version";
@@ -317,6 +325,7 @@ impl Entity for AchievementList {
 }
 
 impl Entity for Achievement {
+    const KIND: EntityKind = EntityKind::Achievement;
     const TABLE: &'static str = "achievements";
     const COLUMNS: &'static str =
         "t.id, t.list_id, t.rank, t.title, t.category, t.summary, t.source_document, t.source_start, t.source_end, t.version";
@@ -339,6 +348,7 @@ impl Entity for Achievement {
 }
 
 impl Entity for Statistic {
+    const KIND: EntityKind = EntityKind::Statistic;
     const TABLE: &'static str = "statistics";
     const COLUMNS: &'static str =
         "t.id, t.label, t.value, t.unit, t.qualifier, t.period, t.subject_type, t.subject_id, \

@@ -23,7 +23,7 @@ use sqlx::{AnyPool, Row};
 pub use changes::{HistoryEntry, OutboxEntry};
 pub use entities::{rel, Entity, Rel};
 pub use export::Part;
-pub use page::{Bind, Cursor, Filter, Page, PageRequest, SortOrder};
+pub use page::{Bind, Condition, Cursor, Filter, Page, PageRequest, SortOrder};
 pub use write::{Committed, Write, ALL_KEYS, NOTIFY_CHANNEL};
 
 use crate::error::Error;

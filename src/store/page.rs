@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::{Entity, Store};
 use crate::error::Error;
+use crate::model::{Category, EntityKind, EntityRef};
 
 /// A value bound to a `$N` placeholder.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,20 +16,107 @@ pub enum Bind {
     Int(i64),
 }
 
-/// `WHERE` conditions on the target table `t`; each `{}` in a condition is a bound value.
-#[derive(Debug, Clone, Default)]
+/// One condition a paginated read keeps, typed: only the store knows the columns behind
+/// it, so callers (resolvers, query plans) never write SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// An achievement of this category.
+    Category(Category),
+    /// An achievement of this list (its slug).
+    InList(String),
+    /// An achievement linked to this city (its slug).
+    LinkedToCity(String),
+    /// A statistic about this entity.
+    About(EntityRef),
+    /// A statistic in this unit.
+    Unit(String),
+    /// A statistic whose value is at least this.
+    MinValue(f64),
+    /// A statistic whose value is at most this.
+    MaxValue(f64),
+}
+
+impl Condition {
+    /// Returns the kind of entity the condition is on.
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Self::Category(_) | Self::InList(_) | Self::LinkedToCity(_) => EntityKind::Achievement,
+            Self::About(_) | Self::Unit(_) | Self::MinValue(_) | Self::MaxValue(_) => EntityKind::Statistic,
+        }
+    }
+
+    /// Returns the condition as SQL on the target table `t`, one `{}` per bound value.
+    fn sql(&self) -> (&'static str, Vec<Bind>) {
+        let text = |value: &str| Bind::Text(value.to_owned());
+        match self {
+            Self::Category(category) => ("t.category = {}", vec![text(category.as_str())]),
+            Self::InList(list) => ("t.list_id = {}", vec![text(list)]),
+            Self::LinkedToCity(city) => (
+                "EXISTS (SELECT 1 FROM achievement_cities l WHERE l.achievement_id = t.id AND l.city_id = {})",
+                vec![text(city)],
+            ),
+            Self::About(subject) => {
+                ("t.subject_type = {} AND t.subject_id = {}", vec![text(subject.kind.as_str()), text(&subject.id)])
+            }
+            Self::Unit(unit) => ("t.unit = {}", vec![text(unit)]),
+            Self::MinValue(value) => ("t.value >= {}", vec![Bind::Real(*value)]),
+            Self::MaxValue(value) => ("t.value <= {}", vec![Bind::Real(*value)]),
+        }
+    }
+}
+
+/// The conditions of a paginated read, all of which an entity must meet.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
-    conditions: Vec<(String, Vec<Bind>)>,
+    conditions: Vec<Condition>,
 }
 
 impl Filter {
-    /// Adds `column <op> value`, e.g. `filter.compare("t.category", "=", Bind::Text(..))`.
-    pub fn compare(&mut self, column: &str, op: &str, value: Bind) -> &mut Self {
+    /// Adds a condition.
+    pub fn and(&mut self, condition: Condition) -> &mut Self {
+        self.conditions.push(condition);
+        self
+    }
+
+    /// Returns the conditions, in the order they were added.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// Refuses conditions on another kind than `T`'s: they name columns `T` lacks.
+    fn check<T: Entity>(&self) -> Result<(), Error> {
+        match self.conditions.iter().find(|condition| condition.kind() != T::KIND) {
+            Some(condition) => {
+                Err(Error::Internal(anyhow::anyhow!("{condition:?} is not a condition on {}", T::TABLE)))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// SQL conditions on the target table `t` in the making; each `{}` is a bound value.
+#[derive(Debug, Default)]
+struct Where {
+    conditions: Vec<(String, Vec<Bind>)>,
+}
+
+impl Where {
+    fn of(filter: &Filter) -> Self {
+        let mut sql = Self::default();
+        for condition in &filter.conditions {
+            let (text, values) = condition.sql();
+            sql.condition(text, values);
+        }
+        sql
+    }
+
+    /// Adds `column <op> value`.
+    fn compare(&mut self, column: &str, op: &str, value: Bind) -> &mut Self {
         self.condition(&format!("{column} {op} {{}}"), vec![value])
     }
 
     /// Adds a condition written in SQL with one `{}` per value, in order.
-    pub fn condition(&mut self, sql: &str, values: Vec<Bind>) -> &mut Self {
+    fn condition(&mut self, sql: &str, values: Vec<Bind>) -> &mut Self {
         debug_assert_eq!(sql.matches("{}").count(), values.len());
         self.conditions.push((sql.to_owned(), values));
         self
@@ -117,6 +205,7 @@ impl Store {
         order: SortOrder,
         request: &PageRequest,
     ) -> Result<Page<T>, Error> {
+        filter.check::<T>()?;
         let value_sorted = order != SortOrder::Added;
         let mut sql = format!(
             "SELECT t.seq AS seq__, {}{} FROM {} t",
@@ -125,7 +214,7 @@ impl Store {
             T::TABLE
         );
         let mut binds = Vec::new();
-        let mut window = filter.clone();
+        let mut window = Where::of(filter);
         let descending = order == SortOrder::ValueDesc;
         if let Some(after) = request.after {
             keyset(&mut window, order, after, !descending);
@@ -162,16 +251,17 @@ impl Store {
 
     /// Counts the entities matching `filter`.
     pub async fn count<T: Entity>(&self, filter: &Filter) -> Result<i64, Error> {
+        filter.check::<T>()?;
         let mut sql = format!("SELECT COUNT(*) AS n FROM {} t", T::TABLE);
         let mut binds = Vec::new();
-        filter.render(&mut sql, &mut binds);
+        Where::of(filter).render(&mut sql, &mut binds);
         let rows = self.fetch(&sql, &binds).await?;
         rows[0].try_get("n").map_err(Error::Store)
     }
 }
 
 /// Restricts the window to rows after (`greater`) or before the cursor in sort order.
-fn keyset(filter: &mut Filter, order: SortOrder, cursor: Cursor, greater: bool) {
+fn keyset(filter: &mut Where, order: SortOrder, cursor: Cursor, greater: bool) {
     let op = if greater { ">" } else { "<" };
     match (order, cursor.value) {
         (SortOrder::Added, _) | (_, None) => {
@@ -184,5 +274,29 @@ fn keyset(filter: &mut Filter, order: SortOrder, cursor: Cursor, greater: bool) 
                 vec![Bind::Real(value), Bind::Real(value), Bind::Int(cursor.seq)],
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Achievement, Statistic};
+
+    #[test]
+    fn a_condition_renders_with_bound_values_and_only_on_its_own_kind() {
+        let mut filter = Filter::default();
+        filter.and(Condition::Category(Category::Sports)).and(Condition::LinkedToCity("changchun".to_owned()));
+        assert!(filter.check::<Achievement>().is_ok());
+        assert!(filter.check::<Statistic>().is_err(), "achievement columns on the statistics table");
+        let (mut sql, mut binds) = (String::new(), Vec::new());
+        Where::of(&filter).render(&mut sql, &mut binds);
+        assert_eq!(
+            sql,
+            " WHERE t.category = $1 AND EXISTS (SELECT 1 FROM achievement_cities l WHERE l.achievement_id = t.id AND l.city_id = $2)"
+        );
+        assert_eq!(binds, [Bind::Text("SPORTS".to_owned()), Bind::Text("changchun".to_owned())]);
+        let about = Condition::About(EntityRef::new(EntityKind::Event, "6th-asian-winter-games"));
+        let (sql, values) = about.sql();
+        assert_eq!((sql.matches("{}").count(), values.len()), (2, 2));
     }
 }
