@@ -103,6 +103,9 @@ struct Payload {
 /// Fewer matches than this and the response carries did-you-mean suggestions.
 const FEW_MATCHES: usize = 3;
 
+/// Indexes of at most this many entities are searched on the calling task.
+const INLINE_DOCS: u64 = 10_000;
+
 /// The search index; share it behind an `Arc`.
 pub struct SearchIndex {
     fields: Fields,
@@ -114,6 +117,8 @@ pub struct SearchIndex {
     dir: PathBuf,
     /// The last generation the index committed and announced; -1 when it must be rebuilt.
     applied: watch::Sender<i64>,
+    /// The words did-you-mean chooses from, read once per searcher generation.
+    vocabulary: Mutex<Option<(u64, Arc<HashMap<String, u64>>)>>,
 }
 
 /// One entity as the index sees it.
@@ -162,6 +167,7 @@ impl SearchIndex {
             index,
             dir: dir.to_owned(),
             applied: watch::Sender::new(applied),
+            vocabulary: Mutex::new(None),
         })
     }
 
@@ -267,13 +273,20 @@ impl SearchIndex {
         out
     }
 
-    /// Runs a search on a blocking thread.
+    /// Runs a search: on the calling task when the index is small, else on a blocking
+    /// thread. Below `INLINE_DOCS` a search takes tens of microseconds, less than the
+    /// hand-off to a blocking thread and back; above, it may take milliseconds, which
+    /// must not hold an async worker.
     pub async fn search(self: &Arc<Self>, request: SearchRequest) -> Result<SearchResults, Error> {
-        let this = self.clone();
         let started = std::time::Instant::now();
-        let results = tokio::task::spawn_blocking(move || this.search_blocking(&request))
-            .await
-            .map_err(|error| Error::Internal(error.into()))?;
+        let results = if self.len() <= INLINE_DOCS {
+            self.search_blocking(&request)
+        } else {
+            let this = self.clone();
+            tokio::task::spawn_blocking(move || this.search_blocking(&request))
+                .await
+                .map_err(|error| Error::Internal(error.into()))?
+        };
         crate::metrics::get().search(started.elapsed());
         results
     }
@@ -337,17 +350,19 @@ impl SearchIndex {
         occur: Occur,
         request: &SearchRequest,
     ) -> Result<SearchResults, Error> {
+        let known = |word: &str| self.knows(searcher, word);
+        let clause_query = |clause: &Clause| query::clause_query(&self.fields, clause, &known);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if parsed.clauses.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         } else if occur == Occur::Must {
-            clauses.extend(parsed.clauses.iter().map(|c| (Occur::Must, query::clause_query(&self.fields, c))));
+            clauses.extend(parsed.clauses.iter().map(|c| (Occur::Must, clause_query(c))));
         } else {
             let any: Vec<(Occur, Box<dyn Query>)> =
-                parsed.clauses.iter().map(|c| (Occur::Should, query::clause_query(&self.fields, c))).collect();
+                parsed.clauses.iter().map(|c| (Occur::Should, clause_query(c))).collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
-        clauses.extend(parsed.excluded.iter().map(|c| (Occur::MustNot, query::clause_query(&self.fields, c))));
+        clauses.extend(parsed.excluded.iter().map(|c| (Occur::MustNot, clause_query(c))));
         clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
         let query = BooleanQuery::new(clauses);
 
@@ -402,6 +417,20 @@ impl SearchIndex {
         Ok(SearchResults { hits, total, facets, ..Default::default() })
     }
 
+    /// Returns whether some segment holds `word` as typed, in a title or a body (one
+    /// dictionary lookup per segment and field; a read error counts as not held).
+    fn knows(&self, searcher: &Searcher, word: &str) -> bool {
+        searcher.segment_readers().iter().any(|segment| {
+            [self.fields.title_plain, self.fields.body_plain].into_iter().any(|field| {
+                segment
+                    .inverted_index(field)
+                    .ok()
+                    .and_then(|inverted| inverted.terms().get(word.as_bytes()).ok().flatten())
+                    .is_some()
+            })
+        })
+    }
+
     /// Did-you-mean: each word the index does not know, replaced by the closest word it
     /// knows (fewest edits, then most frequent); up to three alternatives.
     fn suggestions(&self, searcher: &Searcher, parsed: &ParsedQuery) -> Result<Vec<String>, Error> {
@@ -454,8 +483,26 @@ impl SearchIndex {
         Ok(suggestions)
     }
 
-    /// Returns every unstemmed word the index knows with its document frequency.
-    fn vocabulary(&self, searcher: &Searcher) -> Result<HashMap<String, u64>, Error> {
+    /// Returns every unstemmed word the index knows with its document frequency, read
+    /// from the dictionaries once per searcher generation (each commit makes a new one).
+    fn vocabulary(&self, searcher: &Searcher) -> Result<Arc<HashMap<String, u64>>, Error> {
+        let generation = searcher.generation().generation_id();
+        let cached = self.vocabulary.lock().ok().and_then(|slot| slot.clone());
+        if let Some((seen, vocabulary)) = cached {
+            if seen == generation {
+                return Ok(vocabulary);
+            }
+        }
+        let vocabulary = Arc::new(self.read_vocabulary(searcher)?);
+        if let Ok(mut slot) = self.vocabulary.lock() {
+            if slot.as_ref().is_none_or(|(seen, _)| *seen < generation) {
+                *slot = Some((generation, vocabulary.clone()));
+            }
+        }
+        Ok(vocabulary)
+    }
+
+    fn read_vocabulary(&self, searcher: &Searcher) -> Result<HashMap<String, u64>, Error> {
         let mut vocabulary: HashMap<String, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
             for field in [self.fields.title_plain, self.fields.body_plain] {

@@ -239,7 +239,10 @@ fn term(field: Field, text: &str) -> Term {
 }
 
 /// Builds the Tantivy query for one clause.
-pub fn clause_query(fields: &Fields, clause: &Clause) -> Box<dyn Query> {
+/// `known` says whether the index holds a plain word (in titles or bodies): a word it
+/// holds is matched as typed and its stem, without the typo expansion, whose automaton
+/// and dictionary scan cost more than the rest of a small search.
+pub fn clause_query(fields: &Fields, clause: &Clause, known: &dyn Fn(&str) -> bool) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let stemmed = [(fields.title, TITLE_BOOST), (fields.context, CONTEXT_BOOST), (fields.body, BODY_BOOST)];
     let plain = [(fields.title_plain, TITLE_LOOSE_BOOST), (fields.body_plain, BODY_LOOSE_BOOST)];
@@ -250,7 +253,7 @@ pub fn clause_query(fields: &Fields, clause: &Clause) -> Box<dyn Query> {
                 should.push((Occur::Should, boosted(Box::new(query), boost)));
             }
             let distance = typo_budget(&word.plain);
-            if distance > 0 {
+            if distance > 0 && !known(&word.plain) {
                 for (field, boost) in plain {
                     let query = FuzzyTermQuery::new(term(field, &word.plain), distance, true);
                     should.push((Occur::Should, boosted(Box::new(query), boost)));
@@ -348,6 +351,17 @@ mod tests {
     fn a_word_with_inner_punctuation_becomes_a_phrase() {
         let parsed = parse("3,071 FAW-Volkswagen");
         assert_eq!(plains(&parsed.clauses), ["\"3 071\"", "\"faw volkswagen\""]);
+    }
+
+    #[test]
+    fn a_word_the_index_holds_is_not_expanded_for_typos() {
+        let (_, fields) = Fields::build();
+        let clause = parse("skiing").clauses.remove(0);
+        let unknown = format!("{:?}", clause_query(&fields, &clause, &|_| false));
+        let known = format!("{:?}", clause_query(&fields, &clause, &|word| word == "skiing"));
+        assert_eq!(unknown.matches("FuzzyTermQuery").count(), 2, "{unknown}");
+        assert_eq!(known.matches("FuzzyTermQuery").count(), 0, "{known}");
+        assert_eq!(known.matches("TermQuery").count(), 3, "the stem, in title, context and body: {known}");
     }
 
     #[test]
