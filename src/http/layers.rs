@@ -3,7 +3,8 @@
 //! origins the configuration allows. Every refusal is a GraphQL-shaped body.
 
 use std::any::Any;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::error_handling::HandleErrorLayer;
 use axum::http::{HeaderValue, Method};
@@ -12,6 +13,7 @@ use axum::{BoxError, Router};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::error::{Code, Error};
 
@@ -63,4 +65,35 @@ fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("a handler panicked");
     Error::Internal(anyhow::anyhow!("a request handler panicked: {message}")).into_response()
+}
+
+/// Request ids for requests that bring none: this process's prefix and a counter
+/// (`6f1c2a9e-42`). A UUID would cost a `getrandom` system call per request; these need
+/// only be unique, to tie a request's log lines together.
+#[derive(Clone)]
+pub struct RequestIds {
+    prefix: u32,
+    next: std::sync::Arc<AtomicU64>,
+}
+
+impl RequestIds {
+    pub fn new() -> Self {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos());
+        // Distinct across the processes of one machine and across restarts.
+        let prefix = (nanos as u32) ^ std::process::id().rotate_left(16);
+        Self { prefix, next: std::sync::Arc::new(AtomicU64::new(1)) }
+    }
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n}", self.prefix)).ok().map(RequestId::new)
+    }
 }

@@ -4,7 +4,9 @@
 //! Tantivy's `SnippetGenerator` only knows exact terms, so typo and prefix matches would
 //! go unmarked; this module re-analyzes the text with the index's own analyzers instead.
 
-use super::fields::{words, Word};
+use std::collections::HashMap;
+
+use super::fields::Word;
 use super::query::{typo_budget, Clause};
 
 /// Texts up to this many chars are returned whole; longer ones are cut around the matches.
@@ -21,9 +23,10 @@ pub struct Highlight {
     pub ranges: Vec<(usize, usize)>,
 }
 
-/// Returns the byte ranges of `text` that the clauses match.
-pub fn matches(text: &str, clauses: &[Clause]) -> Vec<(usize, usize)> {
-    let tokens = words(text);
+/// Returns the byte ranges of the text that the clauses match, given its words. A word
+/// clause also marks words within its typo budget when `typos` allows it for that word
+/// (the search expands only words the index does not hold).
+pub fn matches(tokens: &[Word], clauses: &[Clause], typos: &dyn Fn(&Word) -> bool) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
     for clause in clauses {
         match clause {
@@ -34,7 +37,29 @@ pub fn matches(text: &str, clauses: &[Clause]) -> Vec<(usize, usize)> {
                     }
                 }
             }
-            _ => ranges.extend(tokens.iter().filter(|token| token_matches(token, clause)).map(|t| (t.from, t.to))),
+            Clause::Phrase(_) => {}
+            Clause::Word(word) => {
+                let budget = if typos(word) { typo_budget(&word.plain) as usize } else { 0 };
+                if budget == 0 {
+                    ranges.extend(tokens.iter().filter(|token| token.stem == word.stem).map(|t| (t.from, t.to)));
+                    continue;
+                }
+                // A long text repeats its words: each distinct word is compared once.
+                let mut seen: HashMap<&str, bool> = HashMap::new();
+                ranges.extend(
+                    tokens
+                        .iter()
+                        .filter(|token| {
+                            token.stem == word.stem
+                                || *seen
+                                    .entry(&token.plain)
+                                    .or_insert_with(|| within(&token.plain, &word.plain, budget))
+                        })
+                        .map(|t| (t.from, t.to)),
+                );
+            }
+            Clause::Prefix(prefix) => ranges
+                .extend(tokens.iter().filter(|token| token.plain.starts_with(prefix.as_str())).map(|t| (t.from, t.to))),
         }
     }
     ranges.sort_unstable();
@@ -48,22 +73,33 @@ pub fn matches(text: &str, clauses: &[Clause]) -> Vec<(usize, usize)> {
     merged
 }
 
-fn token_matches(token: &Word, clause: &Clause) -> bool {
-    match clause {
-        Clause::Word(word) => {
-            token.stem == word.stem || {
-                let budget = typo_budget(&word.plain) as usize;
-                budget > 0 && strsim::damerau_levenshtein(&token.plain, &word.plain) <= budget
-            }
-        }
-        Clause::Prefix(prefix) => token.plain.starts_with(prefix.as_str()),
-        Clause::Phrase(_) => false,
-    }
+/// Returns whether `a` is at most `budget` edits from `b`; lengths apart by more than the
+/// budget are ruled out without computing the distance.
+fn within(a: &str, b: &str, budget: usize) -> bool {
+    let apart = if a.is_ascii() && b.is_ascii() {
+        a.len().abs_diff(b.len())
+    } else {
+        a.chars().count().abs_diff(b.chars().count())
+    };
+    apart <= budget && strsim::damerau_levenshtein(a, b) <= budget
 }
 
 /// Builds the highlight of one field, or `None` when nothing in it matched.
+#[cfg(test)]
 pub fn highlight(field: &str, text: &str, clauses: &[Clause]) -> Option<Highlight> {
-    let ranges = matches(text, clauses);
+    highlight_words(field, text, &super::fields::words(text), clauses, &|_| true)
+}
+
+/// Builds the highlight of one field from its text and the text's words (`words(text)`,
+/// which a caller may keep), or `None` when nothing in it matched.
+pub fn highlight_words(
+    field: &str,
+    text: &str,
+    tokens: &[Word],
+    clauses: &[Clause],
+    typos: &dyn Fn(&Word) -> bool,
+) -> Option<Highlight> {
+    let ranges = matches(tokens, clauses, typos);
     if ranges.is_empty() {
         return None;
     }
@@ -147,6 +183,17 @@ mod tests {
         let highlight = highlight("summary", text, &parse("skiing vasalopet sculpt*").clauses).unwrap();
         assert_eq!(marked(&highlight), ["ski", "Vasaloppet", "sculptures"]);
         assert_eq!(highlight.snippet, text);
+    }
+
+    #[test]
+    fn typos_are_marked_only_for_words_the_search_expanded() {
+        let text = "The Festival, misspelt festiwal.";
+        let clauses = parse("festival").clauses;
+        let tokens = crate::search::fields::words(text);
+        let expanded = highlight_words("name", text, &tokens, &clauses, &|_| true).unwrap();
+        assert_eq!(marked(&expanded), ["Festival", "festiwal"]);
+        let exact = highlight_words("name", text, &tokens, &clauses, &|_| false).unwrap();
+        assert_eq!(marked(&exact), ["Festival"]);
     }
 
     #[test]

@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 use tokio::sync::watch;
 
 use serde::{Deserialize, Serialize};
@@ -119,7 +121,28 @@ pub struct SearchIndex {
     applied: watch::Sender<i64>,
     /// The words did-you-mean chooses from, read once per searcher generation.
     vocabulary: Mutex<Option<(u64, Arc<HashMap<String, u64>>)>>,
+    /// Stored titles and bodies split into words for highlighting, by searcher
+    /// generation and document: a long text (the article) is analyzed once, not on
+    /// every search that shows it.
+    words: Cache<WordsKey, Arc<Vec<fields::Word>>, ByWords>,
 }
+
+/// A stored field of one document in one searcher generation: (generation, segment,
+/// document, 0 for the title or 1 for the body).
+type WordsKey = (u64, u32, u32, u8);
+
+/// Weighs analyzed texts by their words; the cache keeps up to `WORDS_CACHED` of them.
+#[derive(Clone)]
+struct ByWords;
+
+impl Weighter<WordsKey, Arc<Vec<fields::Word>>> for ByWords {
+    fn weight(&self, _: &WordsKey, words: &Arc<Vec<fields::Word>>) -> u64 {
+        words.len() as u64 + 1
+    }
+}
+
+/// Words of analyzed text kept for highlighting (about 100 bytes each).
+const WORDS_CACHED: u64 = 200_000;
 
 /// One entity as the index sees it.
 #[derive(Debug, Clone)]
@@ -168,6 +191,7 @@ impl SearchIndex {
             dir: dir.to_owned(),
             applied: watch::Sender::new(applied),
             vocabulary: Mutex::new(None),
+            words: Cache::with_weighter(1024, WORDS_CACHED, ByWords),
         })
     }
 
@@ -383,6 +407,19 @@ impl SearchIndex {
             (top, total, None)
         };
 
+        // Typos are marked only for the words the search expanded: those the index lacks.
+        let known_words: std::collections::HashSet<&str> = if request.highlights {
+            parsed
+                .clauses
+                .iter()
+                .filter_map(|clause| match clause {
+                    Clause::Word(word) if self.knows(searcher, &word.plain) => Some(word.plain.as_str()),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Default::default()
+        };
         let mut hits = Vec::with_capacity(request.limit.min(top.len()));
         for (score, address) in top.into_iter().take(request.limit) {
             let stored: TantivyDocument = searcher.doc(address)?;
@@ -390,9 +427,19 @@ impl SearchIndex {
             let Some(kind) = searchable(&text(self.fields.kind)) else { continue };
             let highlights = if request.highlights {
                 let (title_name, body_name) = field_names(kind);
-                [(title_name, text(self.fields.title)), (body_name, text(self.fields.body))]
+                let generation = searcher.generation().generation_id();
+                [(0, title_name, text(self.fields.title)), (1, body_name, text(self.fields.body))]
                     .into_iter()
-                    .filter_map(|(name, value)| highlight::highlight(name, &value, &parsed.clauses))
+                    .filter_map(|(which, name, value)| {
+                        let key = (generation, address.segment_ord, address.doc_id, which);
+                        let words = self.words.get_or_insert_with(&key, || {
+                            Ok::<_, std::convert::Infallible>(Arc::new(fields::words(&value)))
+                        });
+                        let words = words.unwrap_or_else(|never| match never {});
+                        highlight::highlight_words(name, &value, &words, &parsed.clauses, &|word| {
+                            !known_words.contains(word.plain.as_str())
+                        })
+                    })
                     .collect()
             } else {
                 Vec::new()

@@ -72,7 +72,11 @@ async fn every_response_carries_a_request_id_and_readyz_checks_store_and_index()
     let response = app.client.get(format!("{}/readyz", app.address)).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let generated = response.headers()["x-request-id"].to_str().unwrap().to_owned();
-    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+    let again = app.client.get(format!("{}/healthz", app.address)).send().await.unwrap();
+    let next = again.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let (prefix, _) = generated.split_once('-').expect("prefix-counter");
+    assert_eq!(prefix.len(), 8, "{generated}");
+    assert!(next.starts_with(prefix) && next != generated, "unique within the process: {generated}, {next}");
     // A caller's own id is kept, so it can follow its request through the logs.
     let response = app
         .client
