@@ -236,9 +236,17 @@ impl SearchQuery {
         };
         let index = ctx.data_unchecked::<Arc<SearchIndex>>();
         let results = index.search(request).await.gql()?;
-        // One batched load per entity type, then the hits in rank order.
+        // The nodes as the index holds them; any it lacks (an index of an older build)
+        // are read from the store, in one batched load per entity type.
+        let stored: Vec<Option<Node>> = results.hits.iter().map(stored_node).collect();
         let slugs = |kind: EntityKind| -> Vec<String> {
-            results.hits.iter().filter(|hit| hit.kind == kind).map(|hit| hit.slug.clone()).collect()
+            results
+                .hits
+                .iter()
+                .zip(&stored)
+                .filter(|(hit, node)| hit.kind == kind && node.is_none())
+                .map(|(hit, _)| hit.slug.clone())
+                .collect()
         };
         let (achievements, cities, organizations, events, statistics, documents) = tokio::try_join!(
             many(ctx, slugs(EntityKind::Achievement)),
@@ -249,9 +257,9 @@ impl SearchQuery {
             many(ctx, slugs(EntityKind::Document)),
         )?;
         let mut edges = Vec::with_capacity(results.hits.len());
-        for (i, hit) in results.hits.into_iter().enumerate() {
+        for (i, (hit, stored)) in results.hits.into_iter().zip(stored).enumerate() {
             let slug = &hit.slug;
-            let node = match hit.kind {
+            let node = stored.or_else(|| match hit.kind {
                 EntityKind::Achievement => achievements.get(slug).cloned().map(Node::Achievement),
                 EntityKind::City => cities.get(slug).cloned().map(Node::City),
                 EntityKind::Organization => organizations.get(slug).cloned().map(Node::Organization),
@@ -259,8 +267,8 @@ impl SearchQuery {
                 EntityKind::Statistic => statistics.get(slug).cloned().map(Node::Statistic),
                 EntityKind::Document => documents.get(slug).cloned().map(Node::Document),
                 EntityKind::Country | EntityKind::List => None,
-            };
-            // An entity the index still holds but the store no longer has is skipped.
+            });
+            // An entity read from the store that it no longer has is skipped.
             if let Some(node) = node {
                 edges.push(SearchEdge {
                     cursor: encode_offset(offset + i),
@@ -284,5 +292,25 @@ impl SearchQuery {
             suggestions: results.suggestions,
             warnings: results.warnings,
         })
+    }
+}
+
+/// Returns a hit's node as the index stored it, or `None` when it holds none (or one
+/// this build cannot read).
+fn stored_node(hit: &engine::SearchHit) -> Option<Node> {
+    fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Option<T> {
+        serde_json::from_str(json).ok()
+    }
+    if hit.node.is_empty() {
+        return None;
+    }
+    match hit.kind {
+        EntityKind::Achievement => decode(&hit.node).map(Node::Achievement),
+        EntityKind::City => decode(&hit.node).map(Node::City),
+        EntityKind::Organization => decode(&hit.node).map(Node::Organization),
+        EntityKind::Event => decode(&hit.node).map(Node::Event),
+        EntityKind::Statistic => decode(&hit.node).map(Node::Statistic),
+        EntityKind::Document => decode(&hit.node).map(Node::Document),
+        EntityKind::Country | EntityKind::List => None,
     }
 }

@@ -160,6 +160,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
             context: d.publisher.clone().unwrap_or_default(),
             category: None,
             cities: Vec::new(),
+            node: json(d)?,
         });
     }
     for a in &achievements {
@@ -179,6 +180,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
             context,
             category: Some(a.category.as_str().to_owned()),
             cities: linked_cities,
+            node: json(a)?,
         });
     }
     for c in &cities {
@@ -192,6 +194,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
             context: format!("{}\n{}", countries.get(&c.country).cloned().unwrap_or_default(), friend_names.join("\n")),
             category: None,
             cities: vec![c.id.clone()],
+            node: json(c)?,
         });
     }
     for o in &organizations {
@@ -204,6 +207,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
             context: format!("{country}\n{}", o.city.as_ref().map(city_name).unwrap_or_default()),
             category: None,
             cities: o.city.iter().cloned().collect(),
+            node: json(o)?,
         });
     }
     for e in &events {
@@ -216,6 +220,7 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
             context: format!("{}\n{organizers}", e.city.as_ref().map(city_name).unwrap_or_default()),
             category: None,
             cities: e.city.iter().cloned().collect(),
+            node: json(e)?,
         });
     }
     for s in &statistics {
@@ -230,7 +235,13 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
             context: format!("{}\n{}\n{subject}", number::spellings(s.value).join("\n"), s.unit),
             category: None,
             cities: Vec::new(),
+            node: json(s)?,
         });
     }
     Ok(out)
+}
+
+/// The entity as the index stores it for results.
+fn json(entity: &impl serde::Serialize) -> Result<String, Error> {
+    serde_json::to_string(entity).map_err(|error| Error::Internal(error.into()))
 }

@@ -261,7 +261,7 @@ impl fmt::Display for EntityRef {
 }
 
 /// Where a fact was read: a char range of a document's text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub document: String,
     pub start: i64,
@@ -344,7 +344,7 @@ fn char_offset(text: &str, n: usize) -> Option<usize> {
     rest.char_indices().map(|(i, _)| at + i).chain(std::iter::once(text.len())).nth(left)
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
     pub id: String,
     /// 1 when written, bumped by each update.
@@ -355,7 +355,7 @@ pub struct Document {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Country {
     pub id: String,
     /// 1 when written, bumped by each update.
@@ -363,7 +363,7 @@ pub struct Country {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct City {
     pub id: String,
     /// 1 when written, bumped by each update.
@@ -372,7 +372,7 @@ pub struct City {
     pub country: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
     pub id: String,
     /// 1 when written, bumped by each update.
@@ -385,7 +385,7 @@ pub struct Organization {
     pub source: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub id: String,
     /// 1 when written, bumped by each update.
@@ -397,7 +397,7 @@ pub struct Event {
     pub source: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AchievementList {
     pub id: String,
     /// 1 when written, bumped by each update.
@@ -409,7 +409,7 @@ pub struct AchievementList {
     pub source: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Achievement {
     pub id: String,
     /// 1 when written, bumped by each update.
@@ -422,7 +422,7 @@ pub struct Achievement {
     pub source: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statistic {
     pub id: String,
     /// 1 when written, bumped by each update.

@@ -8,8 +8,8 @@ use tantivy::tokenizer::{
 use tantivy::Index;
 
 /// Bump when fields, analyzers or the storage format change: an index of another version
-/// is rebuilt at startup. (2: columns without zstd.)
-pub const SCHEMA_VERSION: u32 = 2;
+/// is rebuilt at startup. (2: columns without zstd; 3: the stored `node`.)
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// English words, lowercased, accents folded, stemmed ("skiing" -> "ski").
 pub const STEMMED: &str = "ag_stemmed";
@@ -36,6 +36,8 @@ pub struct Fields {
     pub city: Field,
     /// `/type/..`, `/category/..`, `/city/..` for facet counts.
     pub facets: Field,
+    /// The entity itself (JSON), stored only: results are read without the store.
+    pub node: Field,
 }
 
 impl Fields {
@@ -66,6 +68,7 @@ impl Fields {
             category: builder.add_text_field("category", STRING),
             city: builder.add_text_field("city", STRING),
             facets: builder.add_facet_field("facets", FacetOptions::default()),
+            node: builder.add_text_field("node", STORED),
         };
         (builder.build(), fields)
     }

@@ -76,6 +76,9 @@ pub struct SearchHit {
     pub slug: String,
     pub score: f32,
     pub highlights: Vec<Highlight>,
+    /// The entity as the index holds it (JSON of the model type), as of the index's
+    /// generation; empty when the index holds none.
+    pub node: String,
 }
 
 /// Counts of matches per value of one facet.
@@ -155,6 +158,8 @@ pub struct IndexDoc {
     pub context: String,
     pub category: Option<String>,
     pub cities: Vec<String>,
+    /// The entity itself as JSON (the model type's serde form), stored for results.
+    pub node: String,
 }
 
 impl SearchIndex {
@@ -285,6 +290,7 @@ impl SearchIndex {
             f.title_plain => doc.title.clone(),
             f.body_plain => format!("{}\n{}", doc.body, doc.context),
             f.facets => Facet::from_path(["type", kind]),
+            f.node => doc.node.clone(),
         );
         if let Some(category) = &doc.category {
             out.add_text(f.category, category);
@@ -444,7 +450,13 @@ impl SearchIndex {
             } else {
                 Vec::new()
             };
-            hits.push(SearchHit { kind, slug: text(self.fields.slug), score, highlights });
+            hits.push(SearchHit {
+                kind,
+                slug: text(self.fields.slug),
+                score,
+                highlights,
+                node: text(self.fields.node),
+            });
         }
         let Some(facet_counts) = facet_counts else {
             return Ok(SearchResults { hits, total, ..Default::default() });

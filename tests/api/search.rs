@@ -328,3 +328,29 @@ async fn search_results_resolve_to_full_nodes_with_relations() {
     assert_eq!(node["value"], 3071.0);
     assert!(node["source"]["excerpt"].as_str().unwrap().contains("3,071"));
 }
+
+#[tokio::test]
+async fn search_reads_its_nodes_from_the_index_and_they_equal_the_stores() {
+    let app = spawn_app().await;
+    let every_field = r#"
+        ... on Achievement { id slug version rank title category summary }
+        ... on City { id slug version name }
+        ... on Organization { id slug version name kind foundedOn }
+        ... on Event { id slug version name startDate endDate }
+        ... on Statistic { id slug version label value unit qualifier period }
+        ... on Document { id slug version title publisher publishedOn }"#;
+    let query = format!(
+        r#"query($q: String!) {{ search(query: $q, first: 50) {{ edges {{ node {{ __typename {every_field} }} }} }} }}"#
+    );
+    let before = app.store.query_count();
+    let found = app.data(&query, json!({ "q": "changchun" })).await;
+    assert_eq!(app.store.query_count() - before, 0, "no store query for the nodes themselves");
+    let edges = found["search"]["edges"].as_array().unwrap();
+    assert!(edges.len() >= 40, "{}", edges.len());
+    for edge in edges {
+        let node = &edge["node"];
+        let by_id = format!(r#"query($id: ID!) {{ node(id: $id) {{ __typename {every_field} }} }}"#);
+        let stored = app.data(&by_id, json!({ "id": node["id"] })).await;
+        assert_eq!(&stored["node"], node, "the index's copy is the store's");
+    }
+}
