@@ -15,8 +15,8 @@ use crate::graphql;
 use crate::graphql::shape::SchemaShape;
 use crate::http::persisted::read_manifest;
 use crate::http::{
-    router, serve, AppState, CachePolicy, Limits, ParsedDocuments, PersistedDocuments, ResponseCache, TrafficLimits,
-    WsLimits,
+    router, serve, AppState, CachePolicy, Limits, ParsedDocuments, PersistedDocuments, ResponseCache, Shared,
+    TrafficLimits, WsLimits,
 };
 use crate::indexing::Indexer;
 use crate::model::dataset::Dataset;
@@ -99,7 +99,7 @@ impl App {
         Ok(Self {
             listener,
             poll,
-            state: AppState {
+            state: AppState::new(Shared {
                 schema,
                 introspection_schema,
                 store,
@@ -113,7 +113,7 @@ impl App {
                 caching: CachePolicy::new(clients.cache_max_age, &sdl),
                 playground: clients.playground,
                 explorer,
-            },
+            }),
         })
     }
 

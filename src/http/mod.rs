@@ -39,9 +39,26 @@ use crate::graphql::{AppSchema, IntrospectionSchema};
 use crate::indexing::Indexer;
 use crate::store::Store;
 
-/// What every handler can reach.
+/// What every handler can reach; cloned for every request, so it is one `Arc`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The state behind `AppState`.
+pub struct Shared {
     pub schema: AppSchema,
     /// The same schema, answering `__schema.description` too (for introspection only:
     /// its extension would cost every other request a hook per field).
