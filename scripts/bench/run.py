@@ -27,7 +27,12 @@ Steps, from the repository root:
    - write-to-searchable (workload 5) on a scratch copy of the database: a mutation, then
      the search that must find it.
 4. The bundled dataset served on a fresh database: RSS after 1000 mixed requests, then
-   write-to-searchable on it.
+   write-to-searchable on it; then what a request the cache has not seen costs
+   (workload 7): `{ __typename }`, every statistic's Point lookup and the search box's
+   request (top 10 with highlights, 20 rotating queries), each against the static
+   ceiling serving our first answer, ours with and without the response cache
+   (skipped with --skip-fixed; run alone with --only-fixed, which keeps the rest of the
+   last target/bench/http.json).
 5. target/bench/http.json (every raw number), then scripts/bench/report.py writes
    BENCHMARKS.md and docs/bench/*.png.
 
@@ -84,6 +89,16 @@ FIND_QUERY = ("query Find($q: String!) { search(query: $q, types: [CITY], first:
 # What a good answer holds (a null result would not): checked by wrk on every answer.
 POINT_EXPECT = '"statistic":{"slug":"'
 NESTED_EXPECT = '"events":{"nodes":[{"slug":"'
+TYPENAME_QUERY = "{ __typename }"
+# The search box's request: the top 10 with highlights and the count, as the explorer asks.
+HIGHLIGHT_QUERY = ("query Highlighted($q: String!) { search(query: $q, first: 10) { totalCount edges { node { "
+                   "__typename ... on Achievement { slug title } ... on City { slug name } ... on Event { slug name } "
+                   "... on Statistic { slug label } ... on Organization { slug name } ... on Document { slug title } } "
+                   "highlights { field snippet ranges { start end } } } } }")
+HIGHLIGHT_WORDS = ["gold medals", "skiing festival", "sculpture park", "high-speed trains", "film festival",
+                   "automobile", "friendship cities", "asian winter games", "volkswagen", "japan", "railway vehicles",
+                   "expo", "changchun", "athletes", "ice and snow", "culture", "sendai", "records", "foreign affairs",
+                   "opening up"]
 SEARCH_WORDS = ["festival", "city", "international", "exhibition", "changchun", "film", "skiing", "expo", "trade",
                 "friendship"]
 
@@ -892,6 +907,70 @@ def bundled_workload(args):
     return out
 
 
+def fixed_cost_workload(args, commands):
+    """Workload 7: what a request costs the cache has not seen, on the bundled graph, against the
+    static ceiling: `{ __typename }` (the stack alone), every statistic's Point lookup in turn,
+    and the search box's request (top 10 with highlights) over 20 rotating queries."""
+    directory = Path(DATA) / "fixed"
+    shutil.rmtree(directory, ignore_errors=True)
+    logs = directory / "logs"
+    logs.mkdir(parents=True)
+    servers = {}
+    out = {}
+    try:
+        cached = start_ours("ours_cached", "ours, response cache on (default)", directory / "graph.db",
+                            directory / "index", logs / "ours-cached.log", timeout=300)
+        servers["ours_cached"] = cached
+        stop(cached.process)  # the first start imported the bundled graph; the second server shares it
+        shutil.copytree(directory / "index", directory / "index-b")
+        servers["ours_cached"] = start_ours("ours_cached", "ours, response cache on (default)",
+                                            directory / "graph.db", directory / "index", logs / "ours-cached.log")
+        servers["ours_uncached"] = start_ours("ours_uncached", "ours, response cache off (--response-cache-mb 0)",
+                                              directory / "graph.db", directory / "index-b",
+                                              logs / "ours-uncached.log", cache_mb=0)
+        slugs = point_samples(directory / "graph.db")
+        workloads = {
+            "typename": ([body(TYPENAME_QUERY)], '"__typename":"Query"'),
+            "point": ([body(POINT_QUERY, {"slug": slug}) for slug in slugs], POINT_EXPECT),
+            "search": ([body(HIGHLIGHT_QUERY, {"q": q}) for q in HIGHLIGHT_WORDS], '"highlights":['),
+        }
+        for workload, (lines, expect) in workloads.items():
+            bodies = write_bodies(directory / f"{workload}-bodies.jsonl", lines)
+            status, captured = post_raw(servers["ours_uncached"].url, lines[0].encode())
+            if status != 200 or b'"errors"' in captured or expect.encode() not in captured:
+                raise BenchError(f"cannot capture a {workload} answer for the ceiling: {captured[:300]!r}")
+            ceiling_body = directory / f"{workload}-ceiling-body.json"
+            ceiling_body.write_bytes(captured)
+            ceiling = start_ceiling(ceiling_body, logs / f"ceiling-{workload}.log")
+            post_many(servers["ours_cached"], lines)
+            runs = []
+            try:
+                for round_number in range(1, args.rounds + 1):
+                    for name, server in (("ceiling", ceiling), ("ours_cached", servers["ours_cached"]),
+                                         ("ours_uncached", servers["ours_uncached"])):
+                        result = timed_run(server, bodies, expect, args, commands, name.startswith("ours"))
+                        result.update(round=round_number, target=name, label=server.label)
+                        runs.append(result)
+                        log(f"bundled round {round_number} {workload} {name}: {result['rps']:.0f} req/s, "
+                            f"p50 {result['latency_us']['p50'] / 1000:.2f} ms")
+            finally:
+                stop(ceiling.process)
+            entry = {"requests": len(lines), "runs": runs, "median_rps": {}, "ratios": {}}
+            for target in ("ceiling", "ours_cached", "ours_uncached"):
+                entry["median_rps"][target] = median([r["rps"] for r in runs if r["target"] == target])
+            by_round = {}
+            for result in runs:
+                by_round.setdefault(result["round"], {})[result["target"]] = result
+            for ours in ("ours_cached", "ours_uncached"):
+                per_round = [rounds[ours]["rps"] / rounds["ceiling"]["rps"] for _, rounds in sorted(by_round.items())]
+                entry["ratios"][f"{ours}/ceiling"] = {"per_round": per_round, "median": median(per_round)}
+            out[workload] = entry
+    finally:
+        for server in servers.values():
+            stop(server.process)
+    return out
+
+
 # ---------------------------------------------------------------- setup
 
 def machine():
@@ -952,6 +1031,11 @@ def main():
     parser.add_argument("--mixed-requests", type=int, default=1000, help="requests before the bundled RSS reading")
     parser.add_argument("--quick", action="store_true", help="smoke pass: 10k, 2 rounds of 3 s (not a result)")
     parser.add_argument("--skip-search", action="store_true", help="do not run `cargo bench --bench search`")
+    parser.add_argument("--skip-fixed", action="store_true",
+                        help="do not run workload 7 (typename, point and search on the bundled graph)")
+    parser.add_argument("--only-fixed", action="store_true",
+                        help="run workload 7 alone (with --skip-search implied); the report keeps the rest from "
+                             "the last target/bench/http.json")
     parser.add_argument("--skip-yoga", action="store_true", help="run without the graphql-yoga peer")
     parser.add_argument("--yoga-dir", default=YOGA_DIR, help="where server.mjs and compare.py are (relative paths)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
@@ -985,7 +1069,7 @@ def main():
         "pinning": f"servers on CPU {SERVER_CPU}, wrk on CPU {CLIENT_CPU}" if PIN else "none",
         "seed": SEED,
         "queries": {"point": POINT_QUERY, "nested": NESTED_QUERY, "search": SEARCH_QUERY, "write": RENAME_MUTATION,
-                    "find": FIND_QUERY},
+                    "find": FIND_QUERY, "typename": TYPENAME_QUERY, "highlighted": HIGHLIGHT_QUERY},
         "load_start": os.getloadavg()[0],
         "sizes": {},
         "notes": early_notes,
@@ -1020,7 +1104,10 @@ def main():
         else:
             report["notes"].append("graphql-yoga was skipped (--skip-yoga): no peer ratios for Point and Nested")
 
-        if not args.skip_search:
+        if args.only_fixed:
+            sizes = []
+            report["search"] = {"ran": False, "note": "--only-fixed: the search bench did not run"}
+        elif not args.skip_search:
             search_sizes = [parse_size(s) for s in args.search_sizes.split(",") if s.strip()]
             env = dict(os.environ, AG_BENCH_SIZES=",".join(str(n) for n in search_sizes))
             log(f"AG_BENCH_SIZES={env['AG_BENCH_SIZES']} cargo bench --locked --bench search")
@@ -1058,7 +1145,19 @@ def main():
                     raised["flags"] = f"--request-timeout-ms {RAISED_TIMEOUT_MS}"
                     entry["write_raised_timeout"] = raised
             save(report, commands)
-        report["bundled"] = bundled_workload(args)
+        if args.only_fixed:
+            # Workload 7 alone: everything else stays as the last full run recorded it.
+            previous = json.loads(Path(OUT).read_text()) if Path(OUT).exists() else {}
+            fixed = fixed_cost_workload(args, commands)
+            note = (f"workload 7 comes from a separate run ({report['started']}, commit "
+                    f"{report['git']['commit'][:12]}): {argv_shown}")
+            report = {**previous, "fixed_cost": fixed, "notes": [*previous.get("notes", []), note]} if previous else {
+                **report, "fixed_cost": fixed}
+            commands.update(previous.get("commands", []))
+        else:
+            report["bundled"] = bundled_workload(args)
+            if not args.skip_fixed:
+                report["fixed_cost"] = fixed_cost_workload(args, commands)
         report["load_end"] = os.getloadavg()[0]
         report["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         report["elapsed_s"] = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
