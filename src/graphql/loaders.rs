@@ -252,12 +252,3 @@ pub async fn related<T: Entity>(ctx: &Context<'_>, rel: Rel<T>, parent: &str) ->
     let key = Related { rel, parent: parent.to_owned() };
     Ok(ctx.data_unchecked::<Loaders>().load_one(key).await.gql()?.unwrap_or_default())
 }
-
-/// Loads several entities by slug in one batch, keyed by slug.
-pub async fn many<T: Entity>(ctx: &Context<'_>, slugs: Vec<String>) -> async_graphql::Result<HashMap<String, T>> {
-    if slugs.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let found = ctx.data_unchecked::<Loaders>().load_many(slugs.into_iter().map(ById::<T>::new)).await.gql()?;
-    Ok(found.into_iter().map(|(key, entity)| (key.0, entity)).collect())
-}

@@ -10,7 +10,7 @@ use base64::Engine;
 
 use super::connection::MAX_PAGE;
 use super::ids::decode_as;
-use super::loaders::{many, GqlResult};
+use super::loaders::GqlResult;
 use super::types::{AchievementCategory, Node};
 use crate::error::Error;
 use crate::model::EntityKind;
@@ -236,47 +236,20 @@ impl SearchQuery {
         };
         let index = ctx.data_unchecked::<Arc<SearchIndex>>();
         let results = index.search(request).await.gql()?;
-        // The nodes as the index holds them; any it lacks (an index of an older build)
-        // are read from the store, in one batched load per entity type.
-        let stored: Vec<Option<Node>> = results.hits.iter().map(stored_node).collect();
-        let slugs = |kind: EntityKind| -> Vec<String> {
-            results
-                .hits
-                .iter()
-                .zip(&stored)
-                .filter(|(hit, node)| hit.kind == kind && node.is_none())
-                .map(|(hit, _)| hit.slug.clone())
-                .collect()
-        };
-        let (achievements, cities, organizations, events, statistics, documents) = tokio::try_join!(
-            many(ctx, slugs(EntityKind::Achievement)),
-            many(ctx, slugs(EntityKind::City)),
-            many(ctx, slugs(EntityKind::Organization)),
-            many(ctx, slugs(EntityKind::Event)),
-            many(ctx, slugs(EntityKind::Statistic)),
-            many(ctx, slugs(EntityKind::Document)),
-        )?;
+        // The nodes as the index holds them: it stores each entity beside its text, and an
+        // index of an older build (without them) is rebuilt before it serves.
         let mut edges = Vec::with_capacity(results.hits.len());
-        for (i, (hit, stored)) in results.hits.into_iter().zip(stored).enumerate() {
-            let slug = &hit.slug;
-            let node = stored.or_else(|| match hit.kind {
-                EntityKind::Achievement => achievements.get(slug).cloned().map(Node::Achievement),
-                EntityKind::City => cities.get(slug).cloned().map(Node::City),
-                EntityKind::Organization => organizations.get(slug).cloned().map(Node::Organization),
-                EntityKind::Event => events.get(slug).cloned().map(Node::Event),
-                EntityKind::Statistic => statistics.get(slug).cloned().map(Node::Statistic),
-                EntityKind::Document => documents.get(slug).cloned().map(Node::Document),
-                EntityKind::Country | EntityKind::List => None,
+        for (i, hit) in results.hits.into_iter().enumerate() {
+            let node = stored_node(&hit).ok_or_else(|| {
+                let error = anyhow::anyhow!("the index holds no readable node for {} `{}`", hit.kind.noun(), hit.slug);
+                Error::Internal(error)
             });
-            // An entity read from the store that it no longer has is skipped.
-            if let Some(node) = node {
-                edges.push(SearchEdge {
-                    cursor: encode_offset(offset + i),
-                    score: hit.score,
-                    node,
-                    highlights: hit.highlights,
-                });
-            }
+            edges.push(SearchEdge {
+                cursor: encode_offset(offset + i),
+                score: hit.score,
+                node: node.gql()?,
+                highlights: hit.highlights,
+            });
         }
         let page_info = PageInfo {
             has_next_page: offset + limit < results.total,
@@ -295,14 +268,10 @@ impl SearchQuery {
     }
 }
 
-/// Returns a hit's node as the index stored it, or `None` when it holds none (or one
-/// this build cannot read).
+/// Returns a hit's node as the index stored it, or `None` when it cannot be read.
 fn stored_node(hit: &engine::SearchHit) -> Option<Node> {
     fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Option<T> {
         serde_json::from_str(json).ok()
-    }
-    if hit.node.is_empty() {
-        return None;
     }
     match hit.kind {
         EntityKind::Achievement => decode(&hit.node).map(Node::Achievement),
