@@ -10,7 +10,7 @@ mod fields;
 mod highlight;
 mod query;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -77,7 +77,7 @@ pub struct SearchHit {
     pub score: f32,
     pub highlights: Vec<Highlight>,
     /// The entity as the index holds it (JSON of the model type), as of the index's
-    /// generation; empty when the index holds none.
+    /// generation.
     pub node: String,
 }
 
@@ -326,12 +326,13 @@ impl SearchIndex {
         let parsed = query::parse(&request.text);
         let searcher = self.reader.searcher();
         let filters = self.filters(request, &parsed);
+        let known = self.known_words(&searcher, &parsed);
         let mut warnings = parsed.warnings.clone();
-        let mut results = self.run(&searcher, &parsed, &filters, Occur::Must, request)?;
+        let mut results = self.run(&searcher, &parsed, &known, &filters, Occur::Must, request)?;
         // Suggestions depend on how well the whole query matched, before any fallback.
         let suggestions = if results.total < FEW_MATCHES { self.suggestions(&searcher, &parsed)? } else { Vec::new() };
         if results.total == 0 && parsed.clauses.len() > 1 {
-            let loose = self.run(&searcher, &parsed, &filters, Occur::Should, request)?;
+            let loose = self.run(&searcher, &parsed, &known, &filters, Occur::Should, request)?;
             if loose.total > 0 {
                 warnings.push("no result contains every word: showing results that contain some of them".to_owned());
                 results = loose;
@@ -377,11 +378,12 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         parsed: &ParsedQuery,
+        known_words: &HashSet<&str>,
         filters: &[Box<dyn Query>],
         occur: Occur,
         request: &SearchRequest,
     ) -> Result<SearchResults, Error> {
-        let known = |word: &str| self.knows(searcher, word);
+        let known = |word: &str| known_words.contains(word);
         let clause_query = |clause: &Clause| query::clause_query(&self.fields, clause, &known);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if parsed.clauses.is_empty() {
@@ -414,19 +416,6 @@ impl SearchIndex {
             (top, total, None)
         };
 
-        // Typos are marked only for the words the search expanded: those the index lacks.
-        let known_words: std::collections::HashSet<&str> = if request.highlights {
-            parsed
-                .clauses
-                .iter()
-                .filter_map(|clause| match clause {
-                    Clause::Word(word) if self.knows(searcher, &word.plain) => Some(word.plain.as_str()),
-                    _ => None,
-                })
-                .collect()
-        } else {
-            Default::default()
-        };
         let mut hits = Vec::with_capacity(request.limit.min(top.len()));
         for (score, address) in top.into_iter().take(request.limit) {
             let stored: TantivyDocument = searcher.doc(address)?;
@@ -443,6 +432,7 @@ impl SearchIndex {
                             Ok::<_, std::convert::Infallible>(Arc::new(fields::words(&value)))
                         });
                         let words = words.unwrap_or_else(|never| match never {});
+                        // Typos are marked only for the words the search expanded.
                         highlight::highlight_words(name, &value, &words, &parsed.clauses, &|word| {
                             !known_words.contains(word.plain.as_str())
                         })
@@ -477,18 +467,30 @@ impl SearchIndex {
         Ok(SearchResults { hits, total, facets, ..Default::default() })
     }
 
-    /// Returns whether some segment holds `word` as typed, in a title or a body (one
-    /// dictionary lookup per segment and field; a read error counts as not held).
-    fn knows(&self, searcher: &Searcher, word: &str) -> bool {
-        searcher.segment_readers().iter().any(|segment| {
-            [self.fields.title_plain, self.fields.body_plain].into_iter().any(|field| {
-                segment
-                    .inverted_index(field)
-                    .ok()
-                    .and_then(|inverted| inverted.terms().get(word.as_bytes()).ok().flatten())
-                    .is_some()
+    /// Returns the query's words (searched or excluded) that the index holds as typed, in
+    /// a title or a body: those are not expanded for typos. One dictionary lookup per
+    /// word, segment and field; a read error counts as not held.
+    fn known_words<'q>(&self, searcher: &Searcher, parsed: &'q ParsedQuery) -> HashSet<&'q str> {
+        let knows = |word: &str| {
+            searcher.segment_readers().iter().any(|segment| {
+                [self.fields.title_plain, self.fields.body_plain].into_iter().any(|field| {
+                    segment
+                        .inverted_index(field)
+                        .ok()
+                        .and_then(|inverted| inverted.terms().get(word.as_bytes()).ok().flatten())
+                        .is_some()
+                })
             })
-        })
+        };
+        parsed
+            .clauses
+            .iter()
+            .chain(&parsed.excluded)
+            .filter_map(|clause| match clause {
+                Clause::Word(word) if knows(&word.plain) => Some(word.plain.as_str()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Did-you-mean: each word the index does not know, replaced by the closest word it
