@@ -58,8 +58,14 @@ export function SearchPage({ route }) {
   const results = useRef(null);
   const [refresh, setRefresh] = useState(0);
 
-  // The URL is the truth: a search link, back or forward puts its query in the box.
-  useEffect(() => setText(route.query), [route.query]);
+  // The URL is the truth: a search link, back or forward puts its query in the box. The
+  // URL's echo of the box's own typing does not: by the time it lands the user may have
+  // typed on, and putting the older query back would eat those keystrokes.
+  const typed = useRef(route.query);
+  useEffect(() => {
+    if (route.query !== typed.current) setText(route.query);
+    typed.current = route.query;
+  }, [route.query]);
   useEffect(() => {
     cities().then(setCityNames, () => {});
   }, []);
@@ -67,7 +73,10 @@ export function SearchPage({ route }) {
   // Typing: the URL follows after a pause (replacing the entry, not adding one per key).
   useEffect(() => {
     if (text === route.query) return undefined;
-    const timer = setTimeout(() => navigate(searchHref({ ...route, query: text.trim() ? text : '' }), { replace: true }), DEBOUNCE_MS);
+    const timer = setTimeout(() => {
+      typed.current = text.trim() ? text : '';
+      navigate(searchHref({ ...route, query: typed.current }), { replace: true });
+    }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [text]);
 
