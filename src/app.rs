@@ -91,6 +91,7 @@ impl App {
                 header_read_timeout: Duration::from_millis(config.limits.header_read_timeout_ms),
             },
         };
+        let fast_path = Arc::new(graphql::plan::FastPath::new(config.fast_path.into(), limits.shape.clone()));
         let ws_limits = WsLimits {
             init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
             max_operations: config.ws_max_subscriptions,
@@ -110,6 +111,7 @@ impl App {
                 cache: ResponseCache::new(config.response_cache_mb.saturating_mul(1 << 20)),
                 documents: ParsedDocuments::new(),
                 persisted,
+                fast_path,
                 caching: CachePolicy::new(clients.cache_max_age, &sdl),
                 playground: clients.playground,
                 explorer,
@@ -120,6 +122,11 @@ impl App {
     /// Returns the address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Returns the compiled plans, e.g. for tests that count what they answered.
+    pub fn fast_path(&self) -> Arc<graphql::plan::FastPath> {
+        self.state.fast_path.clone()
     }
 
     /// Returns the store, e.g. for tests that count queries.

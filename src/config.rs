@@ -67,6 +67,29 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether queries run on compiled plans (`graphql::plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FastPath {
+    /// Plans answer the queries they cover; the engine answers the rest.
+    #[value(name = "true")]
+    On,
+    /// The engine answers every request.
+    #[value(name = "false")]
+    Off,
+    /// Both run, and an answer on which they differ is refused (for tests).
+    Verify,
+}
+
+impl From<FastPath> for crate::graphql::plan::Mode {
+    fn from(value: FastPath) -> Self {
+        match value {
+            FastPath::On => Self::On,
+            FastPath::Off => Self::Off,
+            FastPath::Verify => Self::Verify,
+        }
+    }
+}
+
 /// Where the state lives.
 #[derive(Debug, Clone, Args)]
 pub struct Storage {
@@ -106,6 +129,10 @@ pub struct Config {
     /// Answers are reused only within one data generation: every write invalidates them.
     #[arg(long, env = "AG_RESPONSE_CACHE_MB", default_value_t = 64)]
     pub response_cache_mb: u64,
+    /// Compiled query plans: `true` (plans answer the queries they cover, the engine the
+    /// rest), `false` (the engine answers everything) or `verify` (both run and must agree).
+    #[arg(long, env = "AG_FAST_PATH", value_enum, default_value_t = FastPath::On)]
+    pub fast_path: FastPath,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -260,6 +287,7 @@ impl Config {
             ws_init_timeout_ms: 5000,
             ws_max_subscriptions: 20,
             response_cache_mb: 64,
+            fast_path: FastPath::On,
             limits: LimitArgs::default(),
             clients: ClientArgs::default(),
         }

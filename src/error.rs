@@ -41,6 +41,8 @@ codes! {
     Referenced => "REFERENCED", 409;
     Unauthenticated => "UNAUTHENTICATED", 401;
     InternalServerError => "INTERNAL_SERVER_ERROR", 500;
+    /// `--fast-path verify` only: the compiled plan and the engine answered differently.
+    FastPathMismatch => "FAST_PATH_MISMATCH", 500;
     // Refusals before anything runs.
     /// The request is not a GraphQL request (malformed JSON, no `query`, wrong types).
     BadRequest => "BAD_REQUEST", 400;

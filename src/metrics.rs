@@ -1,7 +1,7 @@
 //! What an operator sees at `/metrics` (Prometheus text format): requests by operation
 //! and outcome, GraphQL and search latency, refusals by reason, the index's size,
-//! generation and commit latency, response cache lookups, persisted queries, answers
-//! sent as `304 Not Modified`, and store queries. One
+//! generation and commit latency, response cache lookups, persisted queries, how queries ran
+//! (fast path or engine), answers sent as `304 Not Modified`, and store queries. One
 //! process-wide registry; handlers record into it.
 
 use std::sync::OnceLock;
@@ -46,6 +46,7 @@ pub struct Metrics {
     index_commit_seconds: Histogram,
     response_cache: Family<ResultLabels, Counter>,
     persisted_queries: Family<ResultLabels, Counter>,
+    fast_path: Family<ResultLabels, Counter>,
     not_modified: Counter,
     store_queries: Counter,
     operation_names: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -71,6 +72,7 @@ pub fn get() -> &'static Metrics {
             index_commit_seconds: latency(),
             response_cache: Family::default(),
             persisted_queries: Family::default(),
+            fast_path: Family::default(),
             not_modified: Counter::default(),
             store_queries: Counter::default(),
             operation_names: Default::default(),
@@ -112,6 +114,12 @@ pub fn get() -> &'static Metrics {
             "persisted_queries",
             "Requests naming a persisted document: hit, miss (unknown hash), or registered (kept after validating)",
             metrics.persisted_queries.clone(),
+        );
+        registry.register(
+            "fast_path",
+            "Queries by how they ran: planned (a compiled plan wrote the answer), fallback (a plan gave way to \
+             the engine, as it does for any error) or engine (no plan covers the query yet, or ever)",
+            metrics.fast_path.clone(),
         );
         registry.register(
             "http_not_modified",
@@ -158,6 +166,11 @@ impl Metrics {
     /// Counts a request that named a persisted document: `hit`, `miss` or `registered`.
     pub fn persisted_query(&self, result: &'static str) {
         self.persisted_queries.get_or_create(&ResultLabels { result }).inc();
+    }
+
+    /// Counts a query by how it ran: `planned`, `fallback` or `engine`.
+    pub fn fast_path(&self, result: &'static str) {
+        self.fast_path.get_or_create(&ResultLabels { result }).inc();
     }
 
     /// Counts a GET answered with `304 Not Modified`.

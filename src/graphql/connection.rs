@@ -72,8 +72,19 @@ impl PageArgs {
 
     /// Returns one page of an in-memory list, with offset cursors.
     pub fn slice<T: OutputType>(&self, items: Vec<T>) -> Result<Conn<T>, Error> {
-        let (limit, from_end) = self.size()?;
         let total = items.len();
+        let (from, to) = self.window(total)?;
+        let mut connection =
+            Conn::with_additional_fields(from > 0, to < total, ConnectionFields { total_count: total as i64 });
+        connection.edges.extend(
+            items.into_iter().enumerate().skip(from).take(to - from).map(|(i, item)| Edge::new(encode_offset(i), item)),
+        );
+        Ok(connection)
+    }
+
+    /// Returns the positions `from..to` of the page of an in-memory list of `total` items.
+    pub fn window(&self, total: usize) -> Result<(usize, usize), Error> {
+        let (limit, from_end) = self.size()?;
         let offset = |text: &Option<String>, field: &str| {
             text.as_deref()
                 .map(|text| {
@@ -84,14 +95,7 @@ impl PageArgs {
         };
         let start = offset(&self.after, "after")?.map_or(0, |after| (after + 1).min(total));
         let end = offset(&self.before, "before")?.map_or(total, |before| before.min(total)).max(start);
-        let (from, to) =
-            if from_end { (end.saturating_sub(limit).max(start), end) } else { (start, (start + limit).min(end)) };
-        let mut connection =
-            Conn::with_additional_fields(from > 0, to < total, ConnectionFields { total_count: total as i64 });
-        connection.edges.extend(
-            items.into_iter().enumerate().skip(from).take(to - from).map(|(i, item)| Edge::new(encode_offset(i), item)),
-        );
-        Ok(connection)
+        Ok(if from_end { (end.saturating_sub(limit).max(start), end) } else { (start, (start + limit).min(end)) })
     }
 }
 

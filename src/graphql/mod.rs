@@ -1,4 +1,5 @@
-//! The GraphQL schema: roots split by domain, loaders, connections and global IDs.
+//! The GraphQL schema: roots split by domain, loaders, connections and global IDs, the
+//! compiled plans of the fast path (`plan`) and the document order of answers (`order`).
 //! The SDL it generates is checked in as `schema.graphql`.
 
 mod changes;
@@ -7,6 +8,8 @@ mod ids;
 pub mod limits;
 mod loaders;
 mod mutation;
+mod order;
+pub mod plan;
 mod query;
 mod search;
 pub mod shape;
@@ -18,6 +21,7 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{MergedObject, Schema, ServerResult, Value};
 
 pub use loaders::{batched as batched_loaders, for_request as loaders_for_request, Batched, Loaders, Queued};
+pub use order::{annotate, reorder};
 
 use crate::indexing::Indexer;
 use crate::store::Store;

@@ -13,14 +13,14 @@ use crate::model::{Achievement, AchievementList, City, Country, Document, Entity
 use crate::store::{Condition, Entity, Filter, SortOrder, Store};
 
 #[derive(InputObject, Default)]
-pub struct AchievementFilter {
+pub(super) struct AchievementFilter {
     pub category: Option<AchievementCategory>,
     pub list_id: Option<ID>,
     pub city_id: Option<ID>,
 }
 
 #[derive(InputObject, Default)]
-pub struct StatisticFilter {
+pub(super) struct StatisticFilter {
     /// The statistics of this list, achievement, event, organization or city.
     pub subject_id: Option<ID>,
     /// Exact unit, e.g. `people`.
@@ -30,9 +30,66 @@ pub struct StatisticFilter {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum StatisticOrder {
+pub(super) enum StatisticOrder {
     ValueAsc,
     ValueDesc,
+}
+
+/// The store conditions of `achievements(filter:)`.
+pub(super) fn achievement_conditions(filter: Option<AchievementFilter>) -> Result<Filter, Error> {
+    let filter = filter.unwrap_or_default();
+    let mut conditions = Filter::default();
+    if let Some(category) = filter.category {
+        conditions.and(Condition::Category(category.into()));
+    }
+    if let Some(list) = &filter.list_id {
+        conditions.and(Condition::InList(decode_as(list, EntityKind::List, "filter.listId")?));
+    }
+    if let Some(city) = &filter.city_id {
+        conditions.and(Condition::LinkedToCity(decode_as(city, EntityKind::City, "filter.cityId")?));
+    }
+    Ok(conditions)
+}
+
+/// The store conditions and order of `statistics(filter:, orderBy:)`.
+pub(super) fn statistic_conditions(
+    filter: Option<StatisticFilter>,
+    order_by: Option<StatisticOrder>,
+) -> Result<(Filter, SortOrder), Error> {
+    let filter = filter.unwrap_or_default();
+    let mut conditions = Filter::default();
+    if let Some(subject) = &filter.subject_id {
+        conditions.and(Condition::About(decode_subject(subject, "filter.subjectId")?));
+    }
+    if let Some(unit) = filter.unit {
+        conditions.and(Condition::Unit(unit));
+    }
+    let bounds: [(_, _, fn(f64) -> Condition); 2] = [
+        (filter.min_value, "filter.minValue", Condition::MinValue),
+        (filter.max_value, "filter.maxValue", Condition::MaxValue),
+    ];
+    for (value, field, condition) in bounds {
+        if let Some(value) = value {
+            if !value.is_finite() {
+                return Err(Error::bad_input(field, "must be a finite number"));
+            }
+            conditions.and(condition(value));
+        }
+    }
+    if let (Some(min), Some(max)) = (filter.min_value, filter.max_value) {
+        if min > max {
+            return Err(Error::bad_input(
+                "filter.minValue",
+                format!("minValue ({min}) is greater than maxValue ({max})"),
+            ));
+        }
+    }
+    let order = match order_by {
+        None => SortOrder::Added,
+        Some(StatisticOrder::ValueAsc) => SortOrder::ValueAsc,
+        Some(StatisticOrder::ValueDesc) => SortOrder::ValueDesc,
+    };
+    Ok((conditions, order))
 }
 
 #[derive(Default)]
@@ -114,17 +171,7 @@ impl ReadQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Achievement>> {
-        let filter = filter.unwrap_or_default();
-        let mut conditions = Filter::default();
-        if let Some(category) = filter.category {
-            conditions.and(Condition::Category(category.into()));
-        }
-        if let Some(list) = &filter.list_id {
-            conditions.and(Condition::InList(decode_as(list, EntityKind::List, "filter.listId").gql()?));
-        }
-        if let Some(city) = &filter.city_id {
-            conditions.and(Condition::LinkedToCity(decode_as(city, EntityKind::City, "filter.cityId").gql()?));
-        }
+        let conditions = achievement_conditions(filter).gql()?;
         page(ctx, conditions, SortOrder::Added, PageArgs { first, after, last, before }).await
     }
 
@@ -215,40 +262,7 @@ impl ReadQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Statistic>> {
-        let filter = filter.unwrap_or_default();
-        let mut conditions = Filter::default();
-        if let Some(subject) = &filter.subject_id {
-            conditions.and(Condition::About(decode_subject(subject, "filter.subjectId").gql()?));
-        }
-        if let Some(unit) = filter.unit {
-            conditions.and(Condition::Unit(unit));
-        }
-        let bounds: [(_, _, fn(f64) -> Condition); 2] = [
-            (filter.min_value, "filter.minValue", Condition::MinValue),
-            (filter.max_value, "filter.maxValue", Condition::MaxValue),
-        ];
-        for (value, field, condition) in bounds {
-            if let Some(value) = value {
-                if !value.is_finite() {
-                    return Err(Error::bad_input(field, "must be a finite number")).gql();
-                }
-                conditions.and(condition(value));
-            }
-        }
-        if let (Some(min), Some(max)) = (filter.min_value, filter.max_value) {
-            if min > max {
-                return Err(Error::bad_input(
-                    "filter.minValue",
-                    format!("minValue ({min}) is greater than maxValue ({max})"),
-                ))
-                .gql();
-            }
-        }
-        let order = match order_by {
-            None => SortOrder::Added,
-            Some(StatisticOrder::ValueAsc) => SortOrder::ValueAsc,
-            Some(StatisticOrder::ValueDesc) => SortOrder::ValueDesc,
-        };
+        let (conditions, order) = statistic_conditions(filter, order_by).gql()?;
         page(ctx, conditions, order, PageArgs { first, after, last, before }).await
     }
 

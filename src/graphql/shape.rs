@@ -1,5 +1,6 @@
-//! The schema's shape as the request limits (and, later, query plans) read it: each
-//! object or interface field's type, and whether it is a list or a connection. Read
+//! The schema's shape as the request limits and the query plans read it: each object or
+//! interface field's type, whether it is a list or a connection, and the object types
+//! behind each interface and union. Read
 //! once from the schema's SDL at start; an SDL that does not parse, or has no query
 //! root, is an error, never an empty shape (which would switch the limits off).
 
@@ -14,6 +15,8 @@ use crate::error::Error;
 #[derive(Debug)]
 pub struct SchemaShape {
     fields: HashMap<String, HashMap<String, FieldShape>>,
+    /// The object types of each interface and union.
+    possible: HashMap<String, Vec<String>>,
     /// The query, mutation and subscription root type names.
     pub(crate) roots: [String; 3],
 }
@@ -34,6 +37,7 @@ impl SchemaShape {
             .map_err(|error| Error::Internal(anyhow::anyhow!("the schema's SDL does not parse: {error}")))?;
         let mut shape = Self {
             fields: HashMap::new(),
+            possible: HashMap::new(),
             roots: ["Query".to_owned(), "Mutation".to_owned(), "Subscription".to_owned()],
         };
         for definition in document.definitions {
@@ -48,9 +52,20 @@ impl SchemaShape {
                 }
                 TypeSystemDefinition::Type(definition) => {
                     let definition = definition.node;
+                    let name = definition.name.node.to_string();
                     let fields = match definition.kind {
-                        TypeKind::Object(object) => object.fields,
+                        TypeKind::Object(object) => {
+                            for interface in &object.implements {
+                                shape.possible.entry(interface.node.to_string()).or_default().push(name.clone());
+                            }
+                            object.fields
+                        }
                         TypeKind::Interface(interface) => interface.fields,
+                        TypeKind::Union(union) => {
+                            let members = union.members.iter().map(|member| member.node.to_string()).collect();
+                            shape.possible.insert(name, members);
+                            continue;
+                        }
                         _ => continue,
                     };
                     let entry = shape.fields.entry(definition.name.node.to_string()).or_default();
@@ -86,6 +101,21 @@ impl SchemaShape {
         self.fields.get(parent).and_then(|fields| fields.get(name))
     }
 
+    /// Returns the object types of an interface or union (none for an object type).
+    pub(crate) fn possible_types(&self, abstract_type: &str) -> &[String] {
+        self.possible.get(abstract_type).map_or(&[], Vec::as_slice)
+    }
+
+    /// Returns whether a fragment on `condition` applies to an object of type `concrete`.
+    pub(crate) fn applies(&self, condition: &str, concrete: &str) -> bool {
+        condition == concrete || self.possible_types(condition).iter().any(|member| member == concrete)
+    }
+
+    /// Returns whether a type is an object, interface or union (it has a selection set).
+    pub(crate) fn is_composite(&self, type_name: &str) -> bool {
+        self.fields.contains_key(type_name) || self.possible.contains_key(type_name)
+    }
+
     /// Returns the query root's name.
     pub fn query_root(&self) -> &str {
         &self.roots[0]
@@ -104,5 +134,8 @@ mod tests {
         let shape = SchemaShape::from_sdl(&crate::graphql::engine_sdl()).unwrap();
         assert!(shape.field("Query", "achievements").is_some_and(|f| f.paged));
         assert!(shape.field("City", "friendshipCities").is_some_and(|f| f.list && !f.paged));
+        assert_eq!(shape.possible_types("Node").len(), 8);
+        assert!(shape.applies("StatisticSubject", "City") && shape.applies("Node", "City"));
+        assert!(!shape.applies("StatisticSubject", "Country") && shape.possible_types("City").is_empty());
     }
 }

@@ -27,7 +27,8 @@ use super::{web, AppState};
 use crate::auth::Caller;
 use crate::error::{Code, Error};
 use crate::graphql::limits::{self, Checked};
-use crate::graphql::{batched_loaders, Batched};
+use crate::graphql::plan::{Lookup, Mode};
+use crate::graphql::{annotate, batched_loaders, reorder, Batched};
 use crate::metrics;
 
 /// POST /graphql: a JSON body `{ query, variables, operationName, extensions, documentId }`.
@@ -270,12 +271,36 @@ async fn execute(state: &AppState, caller: &Caller, envelope: Envelope, method: 
             }
         }
     }
-    let (mut response, checked) = run(state, caller, request, method).await?;
-    // The engine's own refusals (unknown fields, wrong variable types...) carry no
-    // path: nothing ran, so they are request errors.
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty());
+    let Outcome { response, planned, checked } = run(state, caller, request, method).await?;
+    let Some(mut response) = response else {
+        // A plan answered: the document validated and ran without errors before.
+        if let Resolved::Register(query, hash) = resolved {
+            state.persisted.register(hash, query);
+            metrics::get().persisted_query("registered");
+        }
+        return Ok(Ran {
+            body: Bytes::from(planned.unwrap_or_default()),
+            request_error: false,
+            reusable: true,
+            http_headers: HeaderMap::new(),
+            checked,
+        });
+    };
+    let reusable = !checked.writes && response.errors.is_empty();
+    let http_headers = std::mem::take(&mut response.http_headers);
+    let (body, request_error) = body_of(&mut response);
+    if let (false, Resolved::Register(query, hash)) = (request_error, resolved) {
+        // Only a document that validated is kept.
+        state.persisted.register(hash, query);
+        metrics::get().persisted_query("registered");
+    }
+    Ok(Ran { body: Bytes::from(body), request_error, reusable, http_headers, checked })
+}
+
+/// Writes the engine's answer; says whether it is a request error (nothing ran), which
+/// is sent without `data`.
+fn body_of(response: &mut async_graphql::Response) -> (Vec<u8>, bool) {
+    let request_error = is_request_error(&response);
     // Every error the project raises has a code; the engine's own (validation, and
     // arguments it coerces only as a field runs) have none.
     for error in &mut response.errors {
@@ -284,23 +309,11 @@ async fn execute(state: &AppState, caller: &Caller, envelope: Envelope, method: 
             extensions.set("code", Code::GraphqlValidationFailed.as_str());
         }
     }
-    if let (false, Resolved::Register(query, hash)) = (request_error, resolved) {
-        // Only a document that validated is kept.
-        state.persisted.register(hash, query);
-        metrics::get().persisted_query("registered");
-    }
-    let body = if request_error {
-        serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
-    } else {
-        serde_json::to_vec(&response)
+    let body = match request_error {
+        true => serde_json::to_vec(&serde_json::json!({ "errors": response.errors })),
+        false => serde_json::to_vec(&*response),
     };
-    Ok(Ran {
-        body: Bytes::from(body.unwrap_or_default()),
-        request_error,
-        reusable: !checked.writes && response.errors.is_empty(),
-        http_headers: response.http_headers,
-        checked,
-    })
+    (body.unwrap_or_default(), request_error)
 }
 
 /// Identifies the caller by the `authorization` header.
@@ -316,13 +329,22 @@ pub(super) enum Method {
     Post,
 }
 
-/// Checks the limits and the caller's right to write, then runs the request.
+/// What running a request gave: the engine's answer, a plan's, or both (verify mode).
+struct Outcome {
+    response: Option<async_graphql::Response>,
+    planned: Option<Vec<u8>>,
+    checked: Checked,
+}
+
+/// Checks the limits and the caller's right to write, then runs the request: on its
+/// compiled plan when it has one, else on the engine (which a plan that cannot answer
+/// gives way to).
 async fn run(
     state: &AppState,
     caller: &Caller,
     mut request: async_graphql::Request,
     method: Method,
-) -> Result<(async_graphql::Response, Checked), Error> {
+) -> Result<Outcome, Error> {
     if request.query.trim().is_empty() {
         return Err(Error::refused_at(Code::BadRequest, "query", "the request has no `query`"));
     }
@@ -336,8 +358,6 @@ async fn run(
         &state.limits.shape,
     )
     .inspect_err(|refusal| tracing::info!(code = %refusal.code(), "request refused by a limit"))?;
-    // The engine runs the document already parsed.
-    request.set_parsed_query(ExecutableDocument::clone(&document));
     if method == Method::Get && checked.writes {
         return Err(Error::refused(
             Code::MethodNotAllowed,
@@ -349,15 +369,141 @@ async fn run(
     if checked.mutation {
         caller.writer()?;
     }
-    let (loaders, queued) = batched_loaders(state.store.clone());
-    let request = request.data(loaders).data(caller.clone());
     let started = std::time::Instant::now();
-    // Only whole-schema introspection needs the schema that answers `__schema.description`.
-    let schema = if checked.introspects { state.introspection_schema.get() } else { &state.schema };
-    let response = Batched::new(schema.execute(request), queued).await;
+    let fast = &state.fast_path;
+    let plannable = !checked.writes && !checked.introspects;
+    let lookup = match plannable {
+        true => fast.lookup(&request.query, request.operation_name.as_deref(), &request.variables),
+        false => Lookup::Uncovered,
+    };
+    if let (Lookup::Planned(plan), Mode::On) = (&lookup, fast.mode()) {
+        match fast.run(plan, &state.store, &request.variables).await {
+            Ok(bytes) => {
+                metrics::get().fast_path("planned");
+                metrics::get().request(checked.name.as_deref(), "ok", started.elapsed());
+                return Ok(Outcome { response: None, planned: Some(bytes), checked });
+            }
+            Err(fallback) => {
+                metrics::get().fast_path("fallback");
+                tracing::debug!(reason = fallback.0, "the engine answers instead of the plan");
+            }
+        }
+    } else if plannable {
+        metrics::get().fast_path("engine");
+    }
+    let again = Rerun {
+        query: request.query.clone(),
+        operation: request.operation_name.clone(),
+        variables: request.variables.clone(),
+        extensions: request.extensions.clone(),
+        document: &document,
+    };
+    // The engine runs the document already parsed, asking each object for its type so
+    // that its answer can be put in document order.
+    request.set_parsed_query(annotate(&document));
+    let mut response = engine(state, caller, request, &checked).await;
+    if is_request_error(&response) {
+        // Refused before running: the refusal is the original document's, word for word.
+        response = engine(state, caller, again.request(ExecutableDocument::clone(&document)), &checked).await;
+    } else {
+        again.reorder(&mut response, state);
+        if response.errors.is_empty() && matches!(lookup, Lookup::Unseen) {
+            fast.learn(&document, &again.query, again.operation.as_deref(), &again.variables);
+        }
+    }
+    let mut planned = None;
+    if fast.mode() == Mode::Verify && plannable && !is_request_error(&response) {
+        planned = verify(state, caller, &checked, &again, &mut response).await?;
+    }
     let outcome = if response.is_ok() { "ok" } else { "error" };
     metrics::get().request(checked.name.as_deref(), outcome, started.elapsed());
-    Ok((response, checked))
+    Ok(Outcome { response: Some(response), planned, checked })
+}
+
+/// What it takes to run a request on the engine again.
+struct Rerun<'a> {
+    query: String,
+    operation: Option<String>,
+    variables: async_graphql::Variables,
+    extensions: async_graphql::Extensions,
+    document: &'a ExecutableDocument,
+}
+
+impl Rerun<'_> {
+    fn request(&self, document: ExecutableDocument) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(self.query.clone());
+        request.operation_name = self.operation.clone();
+        request.variables = self.variables.clone();
+        request.extensions = self.extensions.clone();
+        request.set_parsed_query(document);
+        request
+    }
+
+    /// Puts the engine's answer in document order.
+    fn reorder(&self, response: &mut async_graphql::Response, state: &AppState) {
+        let shape = &state.limits.shape;
+        reorder(&mut response.data, self.document, self.operation.as_deref(), &self.variables, shape);
+    }
+}
+
+/// `--fast-path verify`: runs the request's plan (compiled now if it was not) and
+/// compares its answer with the engine's. A difference is checked twice more, with
+/// the engine run again, in case a write landed in between; a plan that gives way is
+/// no difference. Returns the plan's answer when it ran.
+async fn verify(
+    state: &AppState,
+    caller: &Caller,
+    checked: &Checked,
+    again: &Rerun<'_>,
+    response: &mut async_graphql::Response,
+) -> Result<Option<Vec<u8>>, Error> {
+    let fast = &state.fast_path;
+    let Lookup::Planned(plan) = fast.lookup(&again.query, again.operation.as_deref(), &again.variables) else {
+        return Ok(None);
+    };
+    for attempt in 0..3 {
+        let planned = match fast.run(&plan, &state.store, &again.variables).await {
+            Ok(planned) => planned,
+            Err(_) => return Ok(None),
+        };
+        let (engine_body, _) = body_of(response);
+        if planned == engine_body {
+            return Ok(Some(planned));
+        }
+        if attempt == 2 {
+            tracing::error!(
+                plan = %String::from_utf8_lossy(&planned),
+                engine = %String::from_utf8_lossy(&engine_body),
+                "the fast path's answer differs from the engine's"
+            );
+            return Err(Error::refused(Code::FastPathMismatch, "the compiled plan's answer differs from the engine's"));
+        }
+        *response = engine(state, caller, again.request(annotate(again.document)), checked).await;
+        again.reorder(response, state);
+    }
+    Ok(None)
+}
+
+/// Runs a request on the engine.
+async fn engine(
+    state: &AppState,
+    caller: &Caller,
+    request: async_graphql::Request,
+    checked: &Checked,
+) -> async_graphql::Response {
+    let (loaders, queued) = batched_loaders(state.store.clone());
+    let request = request.data(loaders).data(caller.clone());
+    // Only whole-schema introspection needs the schema that answers `__schema.description`.
+    let schema = if checked.introspects { state.introspection_schema.get() } else { &state.schema };
+    Batched::new(schema.execute(request), queued).await
+}
+
+/// Whether nothing ran: the engine's own refusals (unknown fields, wrong variable
+/// types...) have no data and carry no path.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// A client that accepts neither JSON media type.

@@ -34,6 +34,7 @@ pub use ws::WsLimits;
 
 use crate::auth::Tokens;
 use crate::error::{Code, Error};
+use crate::graphql::plan::FastPath;
 use crate::graphql::shape::SchemaShape;
 use crate::graphql::{AppSchema, IntrospectionSchema};
 use crate::indexing::Indexer;
@@ -71,6 +72,8 @@ pub struct Shared {
     pub cache: ResponseCache,
     pub documents: ParsedDocuments,
     pub persisted: PersistedDocuments,
+    /// The compiled query plans.
+    pub fast_path: Arc<FastPath>,
     pub caching: CachePolicy,
     /// Whether `GET /graphql` without a query serves GraphiQL.
     pub playground: bool,

@@ -3,6 +3,10 @@
 use std::path::PathBuf;
 
 use achievement_graph::store::Store;
+use std::sync::Arc;
+
+use achievement_graph::config::FastPath;
+use achievement_graph::graphql::plan::FastPath as Plans;
 use achievement_graph::{App, Config};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -39,6 +43,7 @@ impl Storage {
 pub struct TestApp {
     pub address: String,
     pub store: Store,
+    pub fast_path: Arc<Plans>,
     pub client: reqwest::Client,
     pub storage: Storage,
     shutdown: oneshot::Sender<()>,
@@ -48,6 +53,17 @@ pub struct TestApp {
 /// Starts a server on the bundled dataset over fresh state.
 pub async fn spawn_app() -> TestApp {
     start(Storage::fresh().await).await
+}
+
+/// Starts a server on the bundled dataset that runs queries one way (`Off`: the engine
+/// alone; `On`: compiled plans once a query has run), without the response cache, so
+/// that a repeated query runs again.
+pub async fn spawn_app_on(path: FastPath) -> TestApp {
+    start_with(Storage::fresh().await, |config| {
+        config.fast_path = path;
+        config.response_cache_mb = 0;
+    })
+    .await
 }
 
 /// The token tests write with, and its name as history records it.
@@ -63,15 +79,23 @@ pub async fn start(storage: Storage) -> TestApp {
 pub async fn start_with(storage: Storage, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::ephemeral(storage.database_url.clone(), storage.index_dir());
     config.tokens = Some(format!("{EDITOR}={EDITOR_SECRET}"));
+    // Every query the suite sends runs on its compiled plan and on the engine, which
+    // must agree to the byte; `TEST_FAST_PATH=false` runs the suite on the engine alone.
+    config.fast_path = match std::env::var("TEST_FAST_PATH").as_deref() {
+        Ok("false") => FastPath::Off,
+        Ok("true") => FastPath::On,
+        _ => FastPath::Verify,
+    };
     adjust(&mut config);
     let app = App::build(&config).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
+    let fast_path = app.fast_path();
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run(async move {
         let _ = stopped.await;
     }));
-    TestApp { address, store, client: reqwest::Client::new(), storage, shutdown, server }
+    TestApp { address, store, fast_path, client: reqwest::Client::new(), storage, shutdown, server }
 }
 
 /// A SQLite database in `dir`.
@@ -149,6 +173,11 @@ impl TestApp {
         let body = self.graphql(query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
+    }
+
+    /// Returns how many answers this server's compiled plans wrote.
+    pub fn planned(&self) -> u64 {
+        self.fast_path.planned()
     }
 
     /// Returns the global ID of an entity found by a lookup query such as `city(slug:)`.
