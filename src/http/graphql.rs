@@ -309,6 +309,21 @@ fn body_of(response: &mut async_graphql::Response) -> (Vec<u8>, bool) {
             extensions.set("code", Code::GraphqlValidationFailed.as_str());
         }
     }
+    // The engine lists refusals it finds by walking hash maps, and field errors as
+    // their resolvers finish: in document order (then by path), the same request gets
+    // the same bytes every time.
+    response.errors.sort_by_cached_key(|error| {
+        let at = error.locations.first().map(|pos| (pos.line, pos.column));
+        let path: Vec<(usize, String)> = error
+            .path
+            .iter()
+            .map(|segment| match segment {
+                async_graphql::PathSegment::Index(index) => (*index, String::new()),
+                async_graphql::PathSegment::Field(name) => (usize::MAX, name.clone()),
+            })
+            .collect();
+        (at, path, error.message.clone())
+    });
     let body = match request_error {
         true => serde_json::to_vec(&serde_json::json!({ "errors": response.errors })),
         false => serde_json::to_vec(&*response),

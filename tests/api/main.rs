@@ -18,6 +18,7 @@ mod mutations;
 mod pages;
 mod pagination;
 mod persisted;
+mod plan;
 mod postgres;
 mod process;
 mod replicas;

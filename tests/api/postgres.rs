@@ -1,10 +1,11 @@
 //! The same server on PostgreSQL: a fresh database per test on the server named by
 //! `TEST_DATABASE_URL` (CI sets it); skipped with a message when it is not set.
 
+use achievement_graph::config::FastPath;
 use serde_json::json;
 use sqlx::Connection;
 
-use crate::helpers::{start, Storage, TestApp};
+use crate::helpers::{start, start_with, Storage, TestApp};
 
 /// Creates an empty database on the test server and returns its url.
 pub async fn fresh_database() -> Option<String> {
@@ -90,9 +91,19 @@ async fn postgresql_pages_backwards_and_batches_like_sqlite() {
         before = data["events"]["pageInfo"]["startCursor"].clone();
     }
     assert_eq!(seen.len(), 15);
-    let before = app.store.query_count();
-    app.data("{ events(first: 50) { nodes { city { name } statistics { value } organizers { name } } } }", json!({}))
+    // On both paths: the page, then one query per relation (no count: totalCount is not asked for).
+    let nested = "{ events(first: 50) { nodes { city { name } statistics { value } organizers { name } } } }";
+    for path in [FastPath::Off, FastPath::On] {
+        let storage = Storage { dir: tempfile::tempdir().unwrap(), database_url: fresh_database().await.unwrap() };
+        let app = start_with(storage, |config| {
+            config.fast_path = path;
+            config.response_cache_mb = 0;
+        })
         .await;
-    // The page, then one query per relation (no count: totalCount is not asked for).
-    assert_eq!(app.store.query_count() - before, 4);
+        app.data(nested, json!({})).await;
+        let before = app.store.query_count();
+        app.data(nested, json!({})).await;
+        assert_eq!(app.store.query_count() - before, 4, "{path:?}");
+        assert_eq!(app.planned(), u64::from(path == FastPath::On), "{path:?}: whether a plan answered");
+    }
 }

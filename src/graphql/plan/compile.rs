@@ -4,7 +4,7 @@
 //! written (with their variables): they are read at run time.
 
 use async_graphql::parser::types::{BaseType, ExecutableDocument, OperationType, Type};
-use async_graphql::{Name, Value as ConstValue};
+use async_graphql::{Name, Positioned, Value as ConstValue};
 use async_graphql_value::Value;
 
 use super::collect::{collect, sub_sets, Conditions};
@@ -131,6 +131,15 @@ impl Compiler<'_> {
                 return None;
             }
             let name = first.name.node.as_str();
+            // Fields merged under one key must agree (the spec's FieldsInSetCanMerge); the
+            // pinned validator misses some pairs met through fragments, and the engine then
+            // resolves each field with its own arguments. Such a document is left to it.
+            let same = |field: &&async_graphql::parser::types::Field| {
+                field.name.node == first.name.node && same_arguments(&field.arguments, &first.arguments)
+            };
+            if !entry.fields.iter().all(same) {
+                return None;
+            }
             let fx = lookup(type_name, name)?;
             let sub = match name {
                 "__typename" => Sub::Leaf,
@@ -159,6 +168,11 @@ impl Compiler<'_> {
         }
         Some(Obj { typename: json(type_name).into(), fields })
     }
+}
+
+fn same_arguments(a: &[(Positioned<Name>, Positioned<Value>)], b: &[(Positioned<Name>, Positioned<Value>)]) -> bool {
+    a.len() == b.len()
+        && a.iter().all(|(name, value)| b.iter().any(|(n, v)| n.node == name.node && v.node == value.node))
 }
 
 /// Returns a string as JSON.
