@@ -127,13 +127,7 @@ async fn page<T: Entity + async_graphql::OutputType>(
     let request = args.to_request(order).gql()?;
     // Counting is a second query over the whole filter: only when `totalCount` is asked for.
     let counted = ctx.look_ahead().field("totalCount").exists();
-    let count = async {
-        match counted {
-            true => store.count::<T>(&filter).await,
-            false => Ok(0),
-        }
-    };
-    let (page, total) = tokio::try_join!(store.page::<T>(&filter, order, &request), count).gql()?;
+    let (page, total) = store.page_counted::<T>(&filter, order, &request, counted).await.gql()?;
     Ok(from_page(page, total, |item| item))
 }
 

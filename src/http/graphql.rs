@@ -271,20 +271,18 @@ async fn execute(state: &AppState, caller: &Caller, envelope: Envelope, method: 
             }
         }
     }
-    let Outcome { response, planned, checked } = run(state, caller, request, method).await?;
-    let Some(mut response) = response else {
-        // A plan answered: the document validated and ran without errors before.
-        if let Resolved::Register(query, hash) = resolved {
-            state.persisted.register(hash, query);
-            metrics::get().persisted_query("registered");
+    let (outcome, checked) = run(state, caller, request, method).await?;
+    let mut response = match outcome {
+        Outcome::Engine(response) => response,
+        Outcome::Planned(body) => {
+            // A plan answered: the document validated and ran without errors before.
+            if let Resolved::Register(query, hash) = resolved {
+                state.persisted.register(hash, query);
+                metrics::get().persisted_query("registered");
+            }
+            let body = Bytes::from(body);
+            return Ok(Ran { body, request_error: false, reusable: true, http_headers: HeaderMap::new(), checked });
         }
-        return Ok(Ran {
-            body: Bytes::from(planned.unwrap_or_default()),
-            request_error: false,
-            reusable: true,
-            http_headers: HeaderMap::new(),
-            checked,
-        });
     };
     let reusable = !checked.writes && response.errors.is_empty();
     let http_headers = std::mem::take(&mut response.http_headers);
@@ -344,11 +342,10 @@ pub(super) enum Method {
     Post,
 }
 
-/// What running a request gave: the engine's answer, a plan's, or both (verify mode).
-struct Outcome {
-    response: Option<async_graphql::Response>,
-    planned: Option<Vec<u8>>,
-    checked: Checked,
+/// What running a request gave: the engine's answer, or the bytes a plan wrote.
+enum Outcome {
+    Engine(async_graphql::Response),
+    Planned(Vec<u8>),
 }
 
 /// Checks the limits and the caller's right to write, then runs the request: on its
@@ -359,7 +356,7 @@ async fn run(
     caller: &Caller,
     mut request: async_graphql::Request,
     method: Method,
-) -> Result<Outcome, Error> {
+) -> Result<(Outcome, Checked), Error> {
     if request.query.trim().is_empty() {
         return Err(Error::refused_at(Code::BadRequest, "query", "the request has no `query`"));
     }
@@ -396,7 +393,7 @@ async fn run(
             Ok(bytes) => {
                 metrics::get().fast_path("planned");
                 metrics::get().request(checked.name.as_deref(), "ok", started.elapsed());
-                return Ok(Outcome { response: None, planned: Some(bytes), checked });
+                return Ok((Outcome::Planned(bytes), checked));
             }
             Err(fallback) => {
                 metrics::get().fast_path("fallback");
@@ -426,13 +423,12 @@ async fn run(
             fast.learn(&document, &again.query, again.operation.as_deref(), &again.variables);
         }
     }
-    let mut planned = None;
     if fast.mode() == Mode::Verify && plannable && !is_request_error(&response) {
-        planned = verify(state, caller, &checked, &again, &mut response).await?;
+        verify(state, caller, &checked, &again, &mut response).await?;
     }
     let outcome = if response.is_ok() { "ok" } else { "error" };
     metrics::get().request(checked.name.as_deref(), outcome, started.elapsed());
-    Ok(Outcome { response: Some(response), planned, checked })
+    Ok((Outcome::Engine(response), checked))
 }
 
 /// What it takes to run a request on the engine again.
@@ -464,26 +460,26 @@ impl Rerun<'_> {
 /// `--fast-path verify`: runs the request's plan (compiled now if it was not) and
 /// compares its answer with the engine's. A difference is checked twice more, with
 /// the engine run again, in case a write landed in between; a plan that gives way is
-/// no difference. Returns the plan's answer when it ran.
+/// no difference.
 async fn verify(
     state: &AppState,
     caller: &Caller,
     checked: &Checked,
     again: &Rerun<'_>,
     response: &mut async_graphql::Response,
-) -> Result<Option<Vec<u8>>, Error> {
+) -> Result<(), Error> {
     let fast = &state.fast_path;
     let Lookup::Planned(plan) = fast.lookup(&again.query, again.operation.as_deref(), &again.variables) else {
-        return Ok(None);
+        return Ok(());
     };
     for attempt in 0..3 {
         let planned = match fast.run(&plan, &state.store, &again.variables).await {
             Ok(planned) => planned,
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(()),
         };
         let (engine_body, _) = body_of(response);
         if planned == engine_body {
-            return Ok(Some(planned));
+            return Ok(());
         }
         if attempt == 2 {
             tracing::error!(
@@ -496,7 +492,7 @@ async fn verify(
         *response = engine(state, caller, again.request(annotate(again.document)), checked).await;
         again.reorder(response, state);
     }
-    Ok(None)
+    Ok(())
 }
 
 /// Runs a request on the engine.

@@ -249,6 +249,24 @@ impl Store {
         }
     }
 
+    /// Returns one page and, when `counted`, how many entities match over all pages
+    /// (a second query, run beside the page; 0 when not counted).
+    pub async fn page_counted<T: Entity>(
+        &self,
+        filter: &Filter,
+        order: SortOrder,
+        request: &PageRequest,
+        counted: bool,
+    ) -> Result<(Page<T>, i64), Error> {
+        let count = async {
+            match counted {
+                true => self.count::<T>(filter).await,
+                false => Ok(0),
+            }
+        };
+        tokio::try_join!(self.page::<T>(filter, order, request), count)
+    }
+
     /// Counts the entities matching `filter`.
     pub async fn count<T: Entity>(&self, filter: &Filter) -> Result<i64, Error> {
         filter.check::<T>()?;

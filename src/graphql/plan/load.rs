@@ -12,7 +12,7 @@ use crate::graphql::types::Node;
 use crate::model::{
     Achievement, AchievementList, City, Country, Document, EntityKind, Event, Organization, Span, Statistic,
 };
-use crate::store::{Filter, PageRequest, SortOrder, Store};
+use crate::store::{Entity, Filter, PageRequest, SortOrder, Store};
 
 /// Everything loaded so far for one run of a plan.
 #[derive(Default)]
@@ -123,7 +123,7 @@ pub(super) async fn load(store: &Store, needs: Needs, data: &mut Data) -> Result
                     data.nodes.entry((kind, slug)).or_insert(None);
                 }
                 for node in found {
-                    data.nodes.insert((kind, slug_of(&node).to_owned()), Some(node));
+                    data.nodes.insert((kind, identity(&node).slug.to_owned()), Some(node));
                 }
             }
             Loaded::Rel(name, parents, pairs) => {
@@ -151,17 +151,27 @@ pub(super) async fn load(store: &Store, needs: Needs, data: &mut Data) -> Result
     Ok(())
 }
 
-/// Returns an entity's slug.
-pub(super) fn slug_of(node: &Node) -> &str {
+/// What names an entity: its kind, slug and version.
+pub(super) struct Identity<'n> {
+    pub kind: EntityKind,
+    pub slug: &'n str,
+    pub version: i64,
+}
+
+/// Returns what names the entity inside a node.
+pub(super) fn identity(node: &Node) -> Identity<'_> {
+    fn of<T: Entity>(entity: &T, version: i64) -> Identity<'_> {
+        Identity { kind: T::KIND, slug: entity.id(), version }
+    }
     match node {
-        Node::Document(entity) => &entity.id,
-        Node::AchievementList(entity) => &entity.id,
-        Node::Achievement(entity) => &entity.id,
-        Node::Country(entity) => &entity.id,
-        Node::City(entity) => &entity.id,
-        Node::Organization(entity) => &entity.id,
-        Node::Event(entity) => &entity.id,
-        Node::Statistic(entity) => &entity.id,
+        Node::Document(entity) => of(entity, entity.version),
+        Node::AchievementList(entity) => of(entity, entity.version),
+        Node::Achievement(entity) => of(entity, entity.version),
+        Node::Country(entity) => of(entity, entity.version),
+        Node::City(entity) => of(entity, entity.version),
+        Node::Organization(entity) => of(entity, entity.version),
+        Node::Event(entity) => of(entity, entity.version),
+        Node::Statistic(entity) => of(entity, entity.version),
     }
 }
 
@@ -216,13 +226,7 @@ async fn all(store: &Store, kind: EntityKind) -> Result<Vec<Node>, Error> {
 async fn page(store: &Store, need: PageNeed) -> Result<Paged, Error> {
     let PageNeed { kind, filter, order, request, counted, .. } = need;
     for_kind!(kind, T => {
-        let count = async {
-            match counted {
-                true => store.count::<T>(&filter).await,
-                false => Ok(0),
-            }
-        };
-        let (page, total) = tokio::try_join!(store.page::<T>(&filter, order, &request), count)?;
+        let (page, total) = store.page_counted::<T>(&filter, order, &request, counted).await?;
         Ok(Paged {
             items: page.items.into_iter().map(|(cursor, item)| (cursor.encode(), Node::from(item))).collect(),
             has_previous_page: page.has_previous_page,

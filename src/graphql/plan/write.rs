@@ -10,8 +10,9 @@ use std::io::Write;
 use async_graphql::{InputType, Name, Value as ConstValue, Variables, ID};
 
 use super::compile::{Obj, Pf, Plan, Sub, INPUT_TYPES};
+use super::fields::DynRel;
 use super::fields::Fx;
-use super::load::{slug_of, Data, Needs, PageNeed};
+use super::load::{identity, Data, Needs, PageNeed};
 use super::Fallback;
 use crate::graphql::connection::{encode_offset, PageArgs, MAX_PAGE};
 use crate::graphql::ids::{decode, encode};
@@ -145,7 +146,7 @@ impl<'a> Walker<'a> {
         match sub {
             Sub::One(obj) => self.obj(obj, At::Node(node)),
             Sub::Each(each) => {
-                let kind = kind_of(node);
+                let kind = identity(node).kind;
                 let (_, obj) = each.iter().find(|(k, _)| *k == kind).ok_or_else(wrong)?;
                 self.obj(obj, At::Node(node))
             }
@@ -231,6 +232,29 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Writes the entity a field refers to; one that does not exist is null, or makes
+    /// the plan give way when the field promises it (`required`: the engine's error).
+    fn reference(&mut self, sub: &Sub, kind: EntityKind, slug: &str, required: bool) -> Step {
+        match self.lookup(kind, slug) {
+            None => self.null(),
+            Some(None) if required => Err(Fallback("a reference dangles")),
+            Some(None) => self.null(),
+            Some(Some(target)) => self.entity(sub, target),
+        }
+    }
+
+    /// Looks a node's targets through a relation up, noting them as needed when they
+    /// are not loaded yet (`None`: a `null` is written meanwhile).
+    fn related(&mut self, rel: &'static dyn DynRel, node: &Node) -> Option<&'a [Node]> {
+        let data = self.data;
+        let parent = identity(node).slug;
+        let found = data.rels.get(&(rel.name(), parent.to_owned())).map(Vec::as_slice);
+        if found.is_none() {
+            self.needs.rel(rel, parent);
+        }
+        found
+    }
+
     fn field(&mut self, obj: &Obj, pf: &Pf, at: At<'_>, index: usize) -> Step {
         let data = self.data;
         match (pf.fx, at) {
@@ -240,35 +264,18 @@ impl<'a> Walker<'a> {
             }
             (Fx::Ref { kind, of, required }, At::Node(node)) => match of(node) {
                 None => self.null(),
-                Some(slug) => match self.lookup(kind, slug) {
-                    None => self.null(),
-                    Some(None) if required => Err(Fallback("a reference dangles")),
-                    Some(None) => self.null(),
-                    Some(Some(target)) => self.entity(&pf.sub, target),
-                },
+                Some(slug) => self.reference(&pf.sub, kind, slug, required),
             },
-            (Fx::Rel(rel), At::Node(node)) => match data.rels.get(&(rel.name(), slug_of(node).to_owned())) {
-                None => {
-                    self.needs.rel(rel, slug_of(node));
-                    self.null()
-                }
+            (Fx::Rel(rel), At::Node(node)) => match self.related(rel, node) {
+                None => self.null(),
                 Some(targets) => self.entities(&pf.sub, targets.iter()),
             },
-            (Fx::FirstOf(rel), At::Node(node)) => match data.rels.get(&(rel.name(), slug_of(node).to_owned())) {
-                None => {
-                    self.needs.rel(rel, slug_of(node));
-                    self.null()
-                }
-                Some(targets) => match targets.first() {
-                    Some(target) => self.entity(&pf.sub, target),
-                    None => self.null(),
-                },
+            (Fx::FirstOf(rel), At::Node(node)) => match self.related(rel, node).map(|targets| targets.first()) {
+                None | Some(None) => self.null(),
+                Some(Some(target)) => self.entity(&pf.sub, target),
             },
-            (Fx::ConnectionOf(rel), At::Node(node)) => match data.rels.get(&(rel.name(), slug_of(node).to_owned())) {
-                None => {
-                    self.needs.rel(rel, slug_of(node));
-                    self.null()
-                }
+            (Fx::ConnectionOf(rel), At::Node(node)) => match self.related(rel, node) {
+                None => self.null(),
                 Some(targets) => {
                     let total = targets.len();
                     let (from, to) = self.page_args(pf)?.window(total).map_err(|_| Fallback("a page is refused"))?;
@@ -285,11 +292,7 @@ impl<'a> Walker<'a> {
                 if !statistic.subject_type.is_subject() {
                     return Err(Fallback("a statistic's subject is not a subject"));
                 }
-                match self.lookup(statistic.subject_type, &statistic.subject_id) {
-                    None => self.null(),
-                    Some(None) => Err(Fallback("a reference dangles")),
-                    Some(Some(subject)) => self.entity(&pf.sub, subject),
-                }
+                self.reference(&pf.sub, statistic.subject_type, &statistic.subject_id, true)
             }
             (Fx::Source, At::Node(node)) => match source_of(node)? {
                 Some(span) => self.object_of(&pf.sub, At::Span(span)),
@@ -307,11 +310,7 @@ impl<'a> Walker<'a> {
                     }
                 },
             },
-            (Fx::SpanDocument, At::Span(span)) => match self.lookup(EntityKind::Document, &span.document) {
-                None => self.null(),
-                Some(None) => Err(Fallback("a reference dangles")),
-                Some(Some(document)) => self.entity(&pf.sub, document),
-            },
+            (Fx::SpanDocument, At::Span(span)) => self.reference(&pf.sub, EntityKind::Document, &span.document, true),
             (Fx::SpanStart, At::Span(span)) => self.int(span.start),
             (Fx::SpanEnd, At::Span(span)) => self.int(span.end),
             (Fx::SpanExcerpt, At::Span(span)) => match data.excerpts.get(span) {
@@ -351,10 +350,7 @@ impl<'a> Walker<'a> {
             (Fx::RootNode, At::Root) => {
                 let id: ID = self.arg(pf, "id")?;
                 let (kind, slug) = decode(&id, "id").map_err(|_| Fallback("an id does not decode"))?;
-                match self.lookup(kind, &slug) {
-                    None | Some(None) => self.null(),
-                    Some(Some(node)) => self.entity(&pf.sub, node),
-                }
+                self.reference(&pf.sub, kind, &slug, false)
             }
             (Fx::RootNodes, At::Root) => {
                 let ids: Vec<ID> = self.arg(pf, "ids")?;
@@ -381,10 +377,7 @@ impl<'a> Walker<'a> {
             }
             (Fx::RootOne(kind), At::Root) => {
                 let slug: String = self.arg(pf, "slug")?;
-                match self.lookup(kind, &slug) {
-                    None | Some(None) => self.null(),
-                    Some(Some(node)) => self.entity(&pf.sub, node),
-                }
+                self.reference(&pf.sub, kind, &slug, false)
             }
             (Fx::RootAll(kind), At::Root) => match data.alls.get(&kind) {
                 None => {
@@ -438,9 +431,9 @@ impl<'a> Walker<'a> {
     fn leaf(&mut self, fx: Fx, node: &Node) -> Step {
         use Node as N;
         match (fx, node) {
-            (Fx::Id, node) => self.string(&encode(kind_of(node), slug_of(node))),
-            (Fx::Slug, node) => self.string(slug_of(node)),
-            (Fx::Version, node) => self.int(version_of(node)),
+            (Fx::Id, node) => self.string(&encode(identity(node).kind, identity(node).slug)),
+            (Fx::Slug, node) => self.string(identity(node).slug),
+            (Fx::Version, node) => self.int(identity(node).version),
             (Fx::Title, N::Document(d)) => self.string(&d.title),
             (Fx::Title, N::AchievementList(l)) => self.string(&l.title),
             (Fx::Title, N::Achievement(a)) => self.string(&a.title),
@@ -487,32 +480,6 @@ impl<'a> Walker<'a> {
             ConstValue::Enum(name) => self.string(name.as_str()),
             _ => Err(wrong()),
         }
-    }
-}
-
-fn kind_of(node: &Node) -> EntityKind {
-    match node {
-        Node::Document(_) => EntityKind::Document,
-        Node::AchievementList(_) => EntityKind::List,
-        Node::Achievement(_) => EntityKind::Achievement,
-        Node::Country(_) => EntityKind::Country,
-        Node::City(_) => EntityKind::City,
-        Node::Organization(_) => EntityKind::Organization,
-        Node::Event(_) => EntityKind::Event,
-        Node::Statistic(_) => EntityKind::Statistic,
-    }
-}
-
-fn version_of(node: &Node) -> i64 {
-    match node {
-        Node::Document(entity) => entity.version,
-        Node::AchievementList(entity) => entity.version,
-        Node::Achievement(entity) => entity.version,
-        Node::Country(entity) => entity.version,
-        Node::City(entity) => entity.version,
-        Node::Organization(entity) => entity.version,
-        Node::Event(entity) => entity.version,
-        Node::Statistic(entity) => entity.version,
     }
 }
 
