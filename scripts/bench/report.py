@@ -31,7 +31,7 @@ SEARCH_FTS5 = 3.0
 SEARCH_PG = 10.0
 SEARCH_TARGET_SIZES = (100_000, 1_000_000)
 
-COLORS = {"ceiling": "#9e9e9e", "ours_cached": "#1f77b4", "ours_uncached": "#6baed6", "yoga": "#e377c2",
+COLORS = {"ceiling": "#9e9e9e", "ours_cached": "#1f77b4", "ours_uncached": "#6baed6", "ours_engine": "#9ecae1", "yoga": "#e377c2",
           "fts5": "#ff7f0e", "pg": "#2ca02c", "fts5_full": "#fdbe85", "pg_full": "#a1d99b", "ours": "#1f77b4"}
 
 
@@ -82,7 +82,7 @@ def point_section(http, labels):
         rps = point.get("median_rps", {})
         p50 = point.get("median_p50_ms", {})
         ratios = point.get("ratios", {})
-        for ours in ("ours_cached", "ours_uncached"):
+        for ours in ("ours_cached", "ours_uncached", "ours_engine"):
             if ours not in rps:
                 continue
             label = labels.get(ours, ours)
@@ -112,7 +112,7 @@ def nested_section(http, labels):
         ratios = nested.get("ratios", {})
         checks = size.get("checks", {})
         load_qpr = nested.get("median_queries_per_request", {})
-        for ours in ("ours_cached", "ours_uncached"):
+        for ours in ("ours_cached", "ours_uncached", "ours_engine"):
             if ours not in rps:
                 continue
             probe = checks.get(f"{ours}_queries_per_nested")
@@ -309,9 +309,9 @@ def plots(http, search):
 
     groups = [f"{name} entities" for name, _ in sizes]
     for workload, title, order in (("point", "Point lookup by slug: requests/s (higher is better)",
-                                    ("ceiling", "ours_cached", "ours_uncached", "yoga")),
+                                    ("ceiling", "ours_cached", "ours_uncached", "ours_engine", "yoga")),
                                    ("nested", "Nested list (50 events, their cities, up to 20 achievements each): requests/s "
-                                              "(higher is better)", ("ours_cached", "ours_uncached", "yoga"))):
+                                              "(higher is better)", ("ours_cached", "ours_uncached", "ours_engine", "yoga"))):
         present = [k for k in order if any(k in s.get(workload, {}).get("median_rps", {}) for _, s in sizes)]
         if not present:
             continue

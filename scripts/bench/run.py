@@ -432,7 +432,7 @@ def prepare(entities, directory, timings):
     if current is None or any(current.get(k) != v for k, v in stamp.items()) or not db.exists():
         for path in directory.glob("graph.db*"):
             path.unlink()
-        for name in ("index", "index-b", "index-cold", "write"):
+        for name in ("index", "index-b", "index-c", "index-cold", "write"):
             shutil.rmtree(directory / name, ignore_errors=True)
         marker.unlink(missing_ok=True)
         log(f"importing {dataset} into {db}")
@@ -605,9 +605,10 @@ def load_workloads(size, directory, db, args, commands, notes):
     point_bodies = write_bodies(directory / "point-bodies.jsonl", [body(POINT_QUERY, {"slug": s}) for s in slugs])
     nested_line = body(NESTED_QUERY)
     nested_bodies = write_bodies(directory / "nested-bodies.jsonl", [nested_line])
-    index, index_b = directory / "index", directory / "index-b"
-    if not index_b.exists():
-        shutil.copytree(index, index_b)
+    index, index_b, index_c = directory / "index", directory / "index-b", directory / "index-c"
+    for copy in (index_b, index_c):
+        if not copy.exists():
+            shutil.copytree(index, copy)
     servers = {}
     out = {"point_slugs": len(slugs), "point": {"runs": []}, "nested": {"runs": []}, "checks": {}}
     try:
@@ -618,7 +619,12 @@ def load_workloads(size, directory, db, args, commands, notes):
                                                   db, index_b, logs / "ours-uncached.log", cache_mb=0)
         else:
             servers["ours_cached"].label = "ours (this build has no response cache flag)"
-        ours = [s for s in (servers.get("ours_cached"), servers.get("ours_uncached")) if s]
+        if HAS_CACHE_FLAG and HAS_FAST_PATH_FLAG:
+            # The same server with compiled plans off: what the plans are worth, in the same run.
+            servers["ours_engine"] = start_ours(
+                "ours_engine", "ours, fast path off (--fast-path false), response cache off", db, index_c,
+                logs / "ours-engine.log", cache_mb=0, extra=("--fast-path", "false"))
+        ours = [s for s in (servers.get("ours_cached"), servers.get("ours_engine"), servers.get("ours_uncached")) if s]
         # The ceiling serves a real Point answer of ours, byte for byte.
         status, captured = post_raw(ours[-1].url, point_bodies.read_text().splitlines()[0].encode())
         if status != 200 or b'"errors"' in captured or POINT_EXPECT.encode() not in captured:
@@ -653,8 +659,8 @@ def load_workloads(size, directory, db, args, commands, notes):
         if HAS_CACHE_FLAG:
             post_many(servers["ours_cached"], point_bodies.read_text().splitlines() + [nested_line])
 
-        point_order = [n for n in ("ceiling", "ours_cached", "ours_uncached", "yoga") if n in servers]
-        nested_order = [n for n in ("ours_cached", "ours_uncached", "yoga") if n in servers]
+        point_order = [n for n in ("ceiling", "ours_cached", "ours_uncached", "ours_engine", "yoga") if n in servers]
+        nested_order = [n for n in ("ours_cached", "ours_uncached", "ours_engine", "yoga") if n in servers]
         for round_number in range(1, args.rounds + 1):
             for name in point_order:
                 server = servers[name]
@@ -683,9 +689,10 @@ def load_workloads(size, directory, db, args, commands, notes):
 
 def summarize_load(out):
     pairs = {
-        "point": [("ours_cached", "ceiling"), ("ours_uncached", "ceiling"), ("ours_cached", "yoga"),
-                  ("ours_uncached", "yoga")],
-        "nested": [("ours_cached", "yoga"), ("ours_uncached", "yoga")],
+        "point": [("ours_cached", "ceiling"), ("ours_uncached", "ceiling"), ("ours_engine", "ceiling"),
+                  ("ours_cached", "yoga"), ("ours_uncached", "yoga"), ("ours_engine", "yoga")],
+        "nested": [("ours_cached", "yoga"), ("ours_uncached", "yoga"), ("ours_engine", "yoga"),
+                   ("ours_uncached", "ours_engine")],
     }
     for workload, wanted in pairs.items():
         runs = out[workload]["runs"]
@@ -1015,7 +1022,7 @@ def ensure_wrk():
 
 
 def main():
-    global PIN, HAS_CACHE_FLAG, YOGA, YOGA_DIR
+    global PIN, HAS_CACHE_FLAG, HAS_FAST_PATH_FLAG, YOGA, YOGA_DIR
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10k,100k", help="entity counts, comma-separated (10k,100k,1m)")
     parser.add_argument("--search-sizes", default="10k,100k,1m",
@@ -1090,6 +1097,7 @@ def main():
                 raise BenchError(f"{path} is missing: run cargo build --release --bin achievement-graph --example ceiling")
         help_text = run([BINARY, "serve", "--help"], timeout=30, capture=True)
         HAS_CACHE_FLAG = "--response-cache-mb" in help_text
+        HAS_FAST_PATH_FLAG = "--fast-path" in help_text
         if not HAS_CACHE_FLAG:
             report["notes"].append("this build has no --response-cache-mb: ours ran once, with its defaults")
         YOGA = not args.skip_yoga
@@ -1201,6 +1209,7 @@ def save(report, commands, name=OUT):
 
 PIN = True
 HAS_CACHE_FLAG = False
+HAS_FAST_PATH_FLAG = False
 YOGA = False
 
 if __name__ == "__main__":
