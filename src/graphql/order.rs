@@ -7,12 +7,16 @@
 //! compiled plans write that same order, so an answer's bytes do not depend on which
 //! path ran it.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{indexmap::IndexMap, Name, Positioned, Value, Variables};
 
-use super::plan::collect::{collect, sub_sets};
+use super::plan::collect::{collect, sub_sets, Collected};
 use super::shape::SchemaShape;
 
 /// The alias under which the engine's copy of a document asks for each object's type.
@@ -69,7 +73,7 @@ pub fn reorder(
         OperationType::Mutation => &shape.roots[1],
         OperationType::Subscription => &shape.roots[2],
     };
-    let context = Context { document, variables, shape };
+    let context = Context { document, variables, shape, collected: RefCell::default() };
     context.object(data, &[&operation.selection_set.node], Some(root));
 }
 
@@ -90,12 +94,28 @@ struct Context<'a> {
     document: &'a ExecutableDocument,
     variables: &'a Variables,
     shape: &'a SchemaShape,
+    /// The fields collected for each (selection sets, concrete type) met so far: every
+    /// item of a list is an object of the same few types, collected once.
+    collected: RefCell<Collections<'a>>,
 }
 
-impl Context<'_> {
+type Collections<'a> = HashMap<(Vec<*const SelectionSet>, String), Rc<Vec<Collected<'a>>>>;
+
+impl<'a> Context<'a> {
+    /// Returns the fields an object of type `concrete` answers for `sets`.
+    fn fields(&self, sets: &[&'a SelectionSet], concrete: &str) -> Rc<Vec<Collected<'a>>> {
+        let key = (sets.iter().map(|set| *set as *const SelectionSet).collect(), concrete.to_owned());
+        if let Some(found) = self.collected.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = Rc::new(collect(self.document, sets, concrete, self.shape, self.variables));
+        self.collected.borrow_mut().insert(key, found.clone());
+        found
+    }
+
     /// Orders an object (or each object of a list) answered for `sets`; `known` is the
     /// object's type when the hidden key is not needed to tell it (the root).
-    fn object(&self, value: &mut Value, sets: &[&SelectionSet], known: Option<&str>) {
+    fn object(&self, value: &mut Value, sets: &[&'a SelectionSet], known: Option<&str>) {
         match value {
             Value::List(items) => items.iter_mut().for_each(|item| self.object(item, sets, known)),
             Value::Object(map) => {
@@ -105,9 +125,9 @@ impl Context<'_> {
                     (_, Some(name)) => name,
                     _ => return,
                 };
-                let collected = collect(self.document, sets, concrete, self.shape, self.variables);
+                let collected = self.fields(sets, concrete);
                 let mut ordered = IndexMap::with_capacity(map.len());
-                for field in &collected {
+                for field in collected.iter() {
                     if let Some((key, mut inner)) = map.shift_remove_entry(field.key) {
                         if field.fields.iter().any(|f| !f.selection_set.node.items.is_empty()) {
                             self.object(&mut inner, &sub_sets(&field.fields), None);
