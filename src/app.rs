@@ -27,6 +27,8 @@ pub struct App {
     listener: TcpListener,
     /// How often the indexer polls the outbox.
     poll: Duration,
+    /// How long the indexer keeps searchable changes in memory before a disk commit.
+    flush_after: Duration,
     state: AppState,
 }
 
@@ -100,6 +102,7 @@ impl App {
         Ok(Self {
             listener,
             poll,
+            flush_after: Duration::from_millis(config.index_flush_ms),
             state: AppState::new(Shared {
                 schema,
                 introspection_schema,
@@ -137,7 +140,7 @@ impl App {
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
         let addr = self.local_addr();
-        let follower = self.state.indexer.follow(self.state.store.with_own_counter(), self.poll);
+        let follower = self.state.indexer.follow(self.state.store.with_own_counter(), self.poll, self.flush_after);
         tracing::info!(%addr, "listening");
         let header_read_timeout = self.state.limits.traffic.header_read_timeout;
         serve(self.listener, router(self.state), header_read_timeout, shutdown).await;

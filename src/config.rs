@@ -119,6 +119,12 @@ pub struct Config {
     /// (another replica's, when a PostgreSQL notification is lost), in milliseconds.
     #[arg(long, env = "AG_POLL_INTERVAL_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
     pub poll_interval_ms: u64,
+    /// How long a write stays searchable from memory only before the index commits it to
+    /// disk, in milliseconds: commits batch the writes of this interval (or 512 entities,
+    /// whichever comes first). 0 commits every write. A crash loses nothing: the index
+    /// replays the store's outbox from its last commit at the next start.
+    #[arg(long, env = "AG_INDEX_FLUSH_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(..=60_000))]
+    pub index_flush_ms: u64,
     /// How long a WebSocket client has to send `connection_init`, in milliseconds.
     #[arg(long, env = "AG_WS_INIT_TIMEOUT_MS", default_value_t = 5000)]
     pub ws_init_timeout_ms: u64,
@@ -284,6 +290,7 @@ impl Config {
             tokens: None,
             tokens_file: None,
             poll_interval_ms: 500,
+            index_flush_ms: 500,
             ws_init_timeout_ms: 5000,
             ws_max_subscriptions: 20,
             response_cache_mb: 64,

@@ -1,8 +1,12 @@
 //! The follower: the one task that writes to the index. It follows the store's outbox in
-//! generation order, re-reads the entities each write touched and upserts them
-//! (delete-then-add, so replaying is harmless), commits a batch with the last applied
-//! generation in the commit payload, reloads the reader, and only then announces the
-//! generation as searchable and publishes the changes to subscribers.
+//! generation order, re-reads the entities each write touched and stages them in the
+//! index's in-memory overlay (delete-then-add, so replaying is harmless), and only then
+//! announces the generation as searchable and publishes the changes to subscribers.
+//! Staged changes are committed to disk in batches (`flush`): once `FLUSH_DOCS` keys are
+//! pending, or `flush_after` (`--index-flush-ms`) after the first was staged, and when the
+//! follower stops.
+//! A disk commit records the last generation it holds in its payload: after a crash the
+//! follower replays the outbox from there, so a staged change is never lost.
 //!
 //! It wakes when a local write commits, when PostgreSQL notifies a write from another
 //! replica, and on a polling interval in case a notification was missed.
@@ -26,6 +30,9 @@ const BATCH: i64 = 256;
 /// Above this many changes in one catch-up, subscribers are not sent each of them.
 const MAX_PUBLISHED: usize = 10_000;
 
+/// The overlay is committed to disk once it holds this many keys...
+const FLUSH_DOCS: usize = 512;
+
 /// One change, published to subscribers once the index shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeEvent {
@@ -35,7 +42,8 @@ pub struct ChangeEvent {
 }
 
 /// Applies everything the index has not seen, until it has seen the store's generation.
-pub async fn catch_up(indexer: &Indexer, store: &Store) -> Result<(), Error> {
+/// Staged changes go to disk once they are `flush_after` old.
+pub async fn catch_up(indexer: &Indexer, store: &Store, flush_after: Duration) -> Result<(), Error> {
     let index = indexer.index();
     loop {
         let applied = index.applied();
@@ -72,11 +80,20 @@ pub async fn catch_up(indexer: &Indexer, store: &Store) -> Result<(), Error> {
         keys.dedup();
         let docs = documents::collect(store, &Scope::of_keys(&keys)).await?;
         let this = index.clone();
-        tokio::task::spawn_blocking(move || this.commit(Some(&keys), &docs, last))
+        tokio::task::spawn_blocking(move || this.stage(&keys, docs, last))
             .await
             .map_err(|error| Error::Internal(error.into()))??;
         publish(indexer, store, applied, last).await?;
+        if index.flush_due(FLUSH_DOCS, flush_after).is_ok() {
+            flush(indexer).await?;
+        }
     }
+}
+
+/// Commits what the overlay holds to disk.
+pub async fn flush(indexer: &Indexer) -> Result<(), Error> {
+    let this = indexer.index().clone();
+    tokio::task::spawn_blocking(move || this.flush()).await.map_err(|error| Error::Internal(error.into()))?
 }
 
 /// Rebuilds the whole index from the store at its current generation.
@@ -139,18 +156,31 @@ impl Follower {
 }
 
 /// Starts the follower: it catches up whenever woken, and at least every `poll`.
-pub(super) fn spawn(indexer: Arc<Indexer>, store: Store, poll: Duration) -> Follower {
+/// It commits staged changes to disk `flush_after` after the first of them.
+pub(super) fn spawn(indexer: Arc<Indexer>, store: Store, poll: Duration, flush_after: Duration) -> Follower {
     let (stop, mut stopped) = watch::channel(false);
     let listener = store.is_postgres().then(|| tokio::spawn(listen(store.url().to_owned(), indexer.wake.clone())));
     let task = tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
+            let flush_at = indexer.index().flush_due(FLUSH_DOCS, flush_after).err().flatten();
+            let due = async {
+                match flush_at {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = stopped.changed() => break,
                 () = indexer.wake.notified() => {}
                 () = tokio::time::sleep(poll) => {}
+                () = due => {}
             }
-            match catch_up(&indexer, &store).await {
+            let caught_up = match catch_up(&indexer, &store, flush_after).await {
+                Ok(()) if indexer.index().flush_due(FLUSH_DOCS, flush_after).is_ok() => flush(&indexer).await,
+                other => other,
+            };
+            match caught_up {
                 Ok(()) => failures = 0,
                 Err(error) => {
                     failures += 1;
@@ -162,6 +192,9 @@ pub(super) fn spawn(indexer: Arc<Indexer>, store: Store, poll: Duration) -> Foll
                     }
                 }
             }
+        }
+        if let Err(error) = flush(&indexer).await {
+            tracing::error!(error = %error.chain(), "the indexer could not commit its last changes to disk; they are replayed at the next start");
         }
         tracing::debug!("indexer stopped");
     });

@@ -56,7 +56,8 @@ impl Indexer {
             wake: Arc::new(Notify::new()),
             changes: broadcast::Sender::new(CHANGE_BACKLOG),
         });
-        follower::catch_up(&indexer, store).await?;
+        follower::catch_up(&indexer, store, Duration::ZERO).await?;
+        follower::flush(&indexer).await?;
         Ok(indexer)
     }
 
@@ -80,8 +81,9 @@ impl Indexer {
         self.changes.subscribe()
     }
 
-    /// Starts the follower: it catches up whenever woken, and at least every `poll`.
-    pub fn follow(self: &Arc<Self>, store: Store, poll: Duration) -> Follower {
-        follower::spawn(self.clone(), store, poll)
+    /// Starts the follower: it catches up whenever woken, and at least every `poll`, and
+    /// commits what it made searchable to disk `flush_after` after the first change.
+    pub fn follow(self: &Arc<Self>, store: Store, poll: Duration, flush_after: Duration) -> Follower {
+        follower::spawn(self.clone(), store, poll, flush_after)
     }
 }

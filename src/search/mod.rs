@@ -8,11 +8,14 @@
 mod facets;
 mod fields;
 mod highlight;
+mod overlay;
 mod query;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
@@ -20,9 +23,9 @@ use tokio::sync::watch;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, Value};
-use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::query::{AllQuery, Bm25StatisticsProvider, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
+use tantivy::{doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use fields::SCHEMA_VERSION;
 pub use highlight::Highlight;
@@ -31,6 +34,7 @@ pub use query::{parse as parse_query, MAX_CLAUSES, MAX_QUERY_CHARS};
 use crate::error::Error;
 use crate::model::EntityKind;
 use fields::Fields;
+use overlay::Overlay;
 use query::{Clause, ParsedQuery};
 
 /// Parses the kind an index key or a `type:` filter names, if the index holds that kind.
@@ -120,8 +124,13 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     index: Index,
     dir: PathBuf,
-    /// The last generation the index committed and announced; -1 when it must be rebuilt.
+    /// The last generation the index made searchable and announced (on disk or in the
+    /// overlay); -1 when it must be rebuilt.
     applied: watch::Sender<i64>,
+    /// The last generation committed to disk; changed only under the writer's lock.
+    durable: AtomicI64,
+    /// What was written since the last commit to disk, searched with it.
+    overlay: Overlay,
     /// The words did-you-mean chooses from, read once per searcher generation.
     vocabulary: Mutex<Option<(u64, Arc<HashMap<String, u64>>)>>,
     /// Stored titles and bodies split into words for highlighting, by searcher
@@ -162,6 +171,13 @@ pub struct IndexDoc {
     pub node: String,
 }
 
+impl IndexDoc {
+    /// The document's unique key in the index: `TYPE:slug`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.slug)
+    }
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, or creates an empty one when it is missing, unreadable,
     /// of another schema, or `wipe` is set. An index of another schema version, or a new
@@ -189,12 +205,14 @@ impl SearchIndex {
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
+            overlay: Overlay::new(&fields)?,
             fields,
             reader,
             writer: Mutex::new(Some(writer)),
             index,
             dir: dir.to_owned(),
             applied: watch::Sender::new(applied),
+            durable: AtomicI64::new(applied),
             vocabulary: Mutex::new(None),
             words: Cache::with_weighter(1024, WORDS_CACHED, ByWords),
         })
@@ -232,13 +250,51 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// Writes `docs` in one commit that records `generation`, then reloads the reader.
-    /// With `keys`, each listed entry is deleted first (an upsert, idempotent); without,
-    /// the whole index is replaced.
+    /// Returns the last generation committed to disk: what a restart starts from.
+    pub fn durable(&self) -> i64 {
+        self.durable.load(Ordering::Acquire)
+    }
+
+    /// Makes a change searchable at once, in the overlay: each of `keys` (`TYPE:slug`) is
+    /// replaced by its document in `docs`, or removed when it has none. Nothing is written
+    /// to disk: `flush` does that later. Blocking: run it off the async workers.
+    pub fn stage(&self, keys: &[String], docs: Vec<IndexDoc>, generation: i64) -> Result<(), Error> {
+        let docs = docs.into_iter().map(|doc| (doc.key(), doc)).collect();
+        self.overlay.stage(keys, docs, generation, |doc| self.to_document(doc))
+    }
+
+    /// Returns whether the overlay should be committed to disk now: it holds `max_docs`
+    /// keys or more, or it has held some for `max_age`; else when it will be due, if ever.
+    pub fn flush_due(&self, max_docs: usize, max_age: Duration) -> Result<(), Option<Instant>> {
+        match self.overlay.pending() {
+            (0, _) | (_, None) => Err(None),
+            (count, _) if count >= max_docs => Ok(()),
+            (_, Some(since)) if since.elapsed() >= max_age => Ok(()),
+            (_, Some(since)) => Err(Some(since + max_age)),
+        }
+    }
+
+    /// Commits everything the overlay holds to disk in one commit, then drops it from the
+    /// overlay. Blocking: run it off the async workers.
+    pub fn flush(&self) -> Result<(), Error> {
+        let batch = self.overlay.batch()?;
+        if batch.keys.is_empty() {
+            return Ok(());
+        }
+        self.commit(Some(&batch.keys), &batch.docs, batch.generation)
+    }
+
+    /// Writes `docs` to disk in one commit that records `generation`, reloads the reader,
+    /// and drops from the overlay what the disk now holds. With `keys`, each listed entry
+    /// is deleted first (an upsert, idempotent); without, the whole index is replaced.
+    /// A commit older than the disk's (a flush that a rebuild overtook) is skipped.
     /// Blocking: run it off the async workers.
     pub fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
         let started = std::time::Instant::now();
         let mut slot = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
+        if generation < self.durable() {
+            return Ok(());
+        }
         if keys.is_none() {
             // A rebuild gets every core and a large buffer; only one writer may exist.
             drop(slot.take());
@@ -270,8 +326,10 @@ impl SearchIndex {
             drop(slot.take());
             *slot = Some(small_writer(&self.index)?);
         }
-        drop(slot);
         self.reader.reload()?;
+        self.durable.store(generation, Ordering::Release);
+        drop(slot);
+        self.overlay.flushed(generation)?;
         crate::metrics::get().index_commit(started.elapsed(), self.len(), generation);
         tracing::debug!(documents = docs.len(), generation, full = keys.is_none(), "search index committed");
         Ok(())
@@ -281,7 +339,7 @@ impl SearchIndex {
         let f = &self.fields;
         let kind = doc.kind.as_str();
         let mut out = doc!(
-            f.key => format!("{kind}:{}", doc.slug),
+            f.key => doc.key(),
             f.kind => kind,
             f.slug => doc.slug.clone(),
             f.title => doc.title.clone(),
@@ -324,15 +382,18 @@ impl SearchIndex {
 
     fn search_blocking(&self, request: &SearchRequest) -> Result<SearchResults, Error> {
         let parsed = query::parse(&request.text);
-        let searcher = self.reader.searcher();
+        // The overlay first: a key it has just dropped is on disk by then.
+        let view = self.overlay.view();
+        let searchers =
+            Searchers { disk: self.reader.searcher(), overlay: view.searcher.clone(), hidden: view.hiding() };
         let filters = self.filters(request, &parsed);
-        let known = self.known_words(&searcher, &parsed);
+        let known = self.known_words(&searchers, &parsed);
         let mut warnings = parsed.warnings.clone();
-        let mut results = self.run(&searcher, &parsed, &known, &filters, Occur::Must, request)?;
+        let mut results = self.run(&searchers, &parsed, &known, &filters, Occur::Must, request)?;
         // Suggestions depend on how well the whole query matched, before any fallback.
-        let suggestions = if results.total < FEW_MATCHES { self.suggestions(&searcher, &parsed)? } else { Vec::new() };
+        let suggestions = if results.total < FEW_MATCHES { self.suggestions(&searchers, &parsed)? } else { Vec::new() };
         if results.total == 0 && parsed.clauses.len() > 1 {
-            let loose = self.run(&searcher, &parsed, &known, &filters, Occur::Should, request)?;
+            let loose = self.run(&searchers, &parsed, &known, &filters, Occur::Should, request)?;
             if loose.total > 0 {
                 warnings.push("no result contains every word: showing results that contain some of them".to_owned());
                 results = loose;
@@ -376,7 +437,7 @@ impl SearchIndex {
 
     fn run(
         &self,
-        searcher: &Searcher,
+        searchers: &Searchers,
         parsed: &ParsedQuery,
         known_words: &HashSet<&str>,
         filters: &[Box<dyn Query>],
@@ -402,29 +463,20 @@ impl SearchIndex {
         // Beyond the first page, and for suggestions (below FEW_MATCHES), `total` must be exact.
         let count = request.count || request.offset > 0;
         let wanted = request.limit.max(FEW_MATCHES) + 1;
-        let top = TopDocs::with_limit(wanted).and_offset(request.offset);
-        let (top, total, facet_counts) = if request.facets {
-            let facets = facets::FacetCounter { field: "facets" };
-            let (top, total, counts) = searcher.search(&query, &(top, Count, facets))?;
-            (top, total, Some(counts))
-        } else if count {
-            let (top, total) = searcher.search(&query, &(top, Count))?;
-            (top, total, None)
-        } else {
-            let top = searcher.search(&query, &top)?;
-            let total = request.offset + top.len();
-            (top, total, None)
-        };
+        let found = searchers.search(&query, request.offset, wanted, count, request.facets)?;
+        let total = if count { found.total } else { request.offset + found.top.len() };
 
-        let mut hits = Vec::with_capacity(request.limit.min(top.len()));
-        for (score, address) in top.into_iter().take(request.limit) {
+        let mut hits = Vec::with_capacity(request.limit.min(found.top.len()));
+        for (score, in_overlay, address) in found.top.into_iter().take(request.limit) {
+            let searcher = searchers.get(in_overlay);
             let stored: TantivyDocument = searcher.doc(address)?;
             let text = |field| stored.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             let Some(kind) = searchable(&text(self.fields.kind)) else { continue };
             let highlights = if request.highlights {
                 let (title_name, body_name) = field_names(kind);
                 let generation = searcher.generation().generation_id();
-                [(0, title_name, text(self.fields.title)), (1, body_name, text(self.fields.body))]
+                let base = if in_overlay { 2 } else { 0 };
+                [(base, title_name, text(self.fields.title)), (base + 1, body_name, text(self.fields.body))]
                     .into_iter()
                     .filter_map(|(which, name, value)| {
                         let key = (generation, address.segment_ord, address.doc_id, which);
@@ -449,7 +501,7 @@ impl SearchIndex {
                 node: text(self.fields.node),
             });
         }
-        let Some(facet_counts) = facet_counts else {
+        let Some(facet_counts) = found.facets else {
             return Ok(SearchResults { hits, total, ..Default::default() });
         };
         let mut by_root: HashMap<String, Vec<(String, u64)>> = HashMap::new();
@@ -470,9 +522,9 @@ impl SearchIndex {
     /// Returns the query's words (searched or excluded) that the index holds as typed, in
     /// a title or a body: those are not expanded for typos. One dictionary lookup per
     /// word, segment and field; a read error counts as not held.
-    fn known_words<'q>(&self, searcher: &Searcher, parsed: &'q ParsedQuery) -> HashSet<&'q str> {
+    fn known_words<'q>(&self, searchers: &Searchers, parsed: &'q ParsedQuery) -> HashSet<&'q str> {
         let knows = |word: &str| {
-            searcher.segment_readers().iter().any(|segment| {
+            searchers.all().flat_map(Searcher::segment_readers).any(|segment| {
                 [self.fields.title_plain, self.fields.body_plain].into_iter().any(|field| {
                     segment
                         .inverted_index(field)
@@ -495,7 +547,7 @@ impl SearchIndex {
 
     /// Did-you-mean: each word the index does not know, replaced by the closest word it
     /// knows (fewest edits, then most frequent); up to three alternatives.
-    fn suggestions(&self, searcher: &Searcher, parsed: &ParsedQuery) -> Result<Vec<String>, Error> {
+    fn suggestions(&self, searchers: &Searchers, parsed: &ParsedQuery) -> Result<Vec<String>, Error> {
         let words: Vec<&str> = parsed
             .clauses
             .iter()
@@ -507,17 +559,23 @@ impl SearchIndex {
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        let vocabulary = self.vocabulary(searcher)?;
+        let vocabulary = self.vocabulary(&searchers.disk)?;
+        // The overlay's few documents are read on each call; a word written there is known.
+        let recent = match &searchers.overlay {
+            Some(overlay) => self.read_vocabulary(overlay)?,
+            None => HashMap::new(),
+        };
         let mut alternatives: Vec<Vec<String>> = Vec::new();
         let mut corrected_any = false;
         for word in &words {
-            if vocabulary.contains_key(*word) {
+            if vocabulary.contains_key(*word) || recent.contains_key(*word) {
                 alternatives.push(vec![word.to_string()]);
                 continue;
             }
             let budget = query::typo_budget(word).max(1) as usize;
             let mut candidates: Vec<(usize, std::cmp::Reverse<u64>, &String)> = vocabulary
                 .iter()
+                .chain(recent.iter().filter(|(term, _)| !vocabulary.contains_key(*term)))
                 .filter(|(term, _)| term.len().abs_diff(word.len()) <= budget)
                 .map(|(term, freq)| (strsim::damerau_levenshtein(term, word), std::cmp::Reverse(*freq), term))
                 .filter(|(distance, _, _)| *distance <= budget)
@@ -580,6 +638,131 @@ impl SearchIndex {
             }
         }
         Ok(vocabulary)
+    }
+}
+
+/// What one search reads: the disk index as of one reload, and the overlay with the keys
+/// it hides from the disk.
+struct Searchers {
+    disk: Searcher,
+    overlay: Option<Searcher>,
+    hidden: Option<tantivy::query::TermSetQuery>,
+}
+
+/// The best matches of both searchers, merged: (score, from the overlay, address).
+struct Found {
+    top: Vec<(f32, bool, DocAddress)>,
+    total: usize,
+    facets: Option<facets::Counts>,
+}
+
+impl Searchers {
+    fn get(&self, overlay: bool) -> &Searcher {
+        match (&self.overlay, overlay) {
+            (Some(searcher), true) => searcher,
+            _ => &self.disk,
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Searcher> {
+        std::iter::once(&self.disk).chain(&self.overlay)
+    }
+
+    /// Runs `query` over the disk index (without the keys the overlay hides) and the
+    /// overlay, scoring both with their summed statistics so that scores compare, and
+    /// returns the `wanted` best after `offset`, the number of matches (when `count`),
+    /// and facet counts (when `facets`).
+    fn search(
+        &self,
+        query: &dyn Query,
+        offset: usize,
+        wanted: usize,
+        count: bool,
+        facets: bool,
+    ) -> Result<Found, Error> {
+        let Some(overlay) = &self.overlay else {
+            let top = TopDocs::with_limit(wanted).and_offset(offset);
+            let (top, total, facets) = collect(&self.disk, query, top, count, facets, &self.disk)?;
+            return Ok(Found { top: top.into_iter().map(|(score, at)| (score, false, at)).collect(), total, facets });
+        };
+        let statistics = Summed(&self.disk, overlay);
+        let top = || TopDocs::with_limit(offset + wanted);
+        let disk_query: Box<dyn Query> = match &self.hidden {
+            Some(hidden) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query.box_clone()),
+                (Occur::MustNot, Box::new(hidden.clone())),
+            ])),
+            None => query.box_clone(),
+        };
+        let (disk_top, disk_total, disk_facets) =
+            collect(&self.disk, disk_query.as_ref(), top(), count, facets, &statistics)?;
+        let (recent_top, recent_total, recent_facets) = collect(overlay, query, top(), count, facets, &statistics)?;
+        // Both lists are best first; on equal scores the disk's comes first.
+        let mut merged = Vec::with_capacity(disk_top.len() + recent_top.len());
+        let (mut disk_top, mut recent_top) = (disk_top.into_iter().peekable(), recent_top.into_iter().peekable());
+        loop {
+            let from_overlay = match (disk_top.peek(), recent_top.peek()) {
+                (Some(disk), Some(recent)) => recent.0 > disk.0,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (None, None) => break,
+            };
+            let next = if from_overlay { recent_top.next() } else { disk_top.next() };
+            if let Some((score, at)) = next {
+                merged.push((score, from_overlay, at));
+            }
+        }
+        let top = merged.into_iter().skip(offset).take(wanted).collect();
+        let facets = match (disk_facets, recent_facets) {
+            (Some(mut counts), Some(recent)) => {
+                for (key, count) in recent {
+                    *counts.entry(key).or_default() += count;
+                }
+                Some(counts)
+            }
+            (counts, _) => counts,
+        };
+        Ok(Found { top, total: disk_total + recent_total, facets })
+    }
+}
+
+/// One searcher's best matches, match count (when `count`) and facet counts (when `facets`).
+fn collect(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: TopDocs,
+    count: bool,
+    facets: bool,
+    statistics: &dyn Bm25StatisticsProvider,
+) -> Result<(Vec<(f32, DocAddress)>, usize, Option<facets::Counts>), Error> {
+    if facets {
+        let counter = facets::FacetCounter { field: "facets" };
+        let (top, total, counts) =
+            searcher.search_with_statistics_provider(query, &(top, Count, counter), statistics)?;
+        Ok((top, total, Some(counts)))
+    } else if count {
+        let (top, total) = searcher.search_with_statistics_provider(query, &(top, Count), statistics)?;
+        Ok((top, total, None))
+    } else {
+        let top = searcher.search_with_statistics_provider(query, &top, statistics)?;
+        Ok((top, 0, None))
+    }
+}
+
+/// BM25 statistics over the disk index and the overlay together.
+struct Summed<'a>(&'a Searcher, &'a Searcher);
+
+impl Bm25StatisticsProvider for Summed<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self.0.total_num_tokens(field)? + self.1.total_num_tokens(field)?)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.0.total_num_docs()? + self.1.total_num_docs()?)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(Bm25StatisticsProvider::doc_freq(self.0, term)? + Bm25StatisticsProvider::doc_freq(self.1, term)?)
     }
 }
 

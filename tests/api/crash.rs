@@ -87,3 +87,42 @@ async fn repeated_sigkills_lose_no_acknowledged_write() {
         acknowledged.lock().await.len()
     );
 }
+
+/// The generation the index on disk holds, from its last commit's payload.
+fn durable_generation(index: &std::path::Path) -> i64 {
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(index.join("meta.json")).unwrap()).unwrap();
+    let payload: serde_json::Value = serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+    payload["generation"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_write_searchable_only_from_memory_when_the_process_dies_is_searchable_after_restart() {
+    let storage = Storage::fresh().await;
+    let dir = storage.dir.path();
+    let index = dir.join("index");
+    // Commits to disk only after a minute: the write below is searchable from memory alone.
+    let slow_flush = [("AG_INDEX_FLUSH_MS", "60000")];
+    let server = Server::start_with(&storage.database_url, &index, dir.join("first.log"), &slow_flush).await;
+    let before = durable_generation(&index);
+    let city = server.post(r#"{ city(slug: "masterton") { id } }"#, json!({}), false).await.unwrap()["data"]["city"]
+        ["id"]
+        .clone();
+    let body = server
+        .post(
+            r#"mutation($id: ID!) { updateCity(id: $id, patch: { name: "Masterton Wairarapa" }) { name } }"#,
+            json!({ "id": city }),
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert_eq!(server.search("wairarapa", json!(["CITY"])).await, ["masterton", "changchun"]);
+    assert_eq!(durable_generation(&index), before, "nothing was committed to disk yet");
+    server.kill();
+
+    let server = Server::start_with(&storage.database_url, &index, dir.join("second.log"), &slow_flush).await;
+    assert_eq!(server.search("wairarapa", json!(["CITY"])).await, ["masterton", "changchun"]);
+    assert!(durable_generation(&index) > before, "the restart replayed the write and committed it");
+    assert_eq!(server.indexed().await, stored(&storage.database_url).await);
+}

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, start, Storage};
+use crate::helpers::{spawn_app, start, start_with, Storage};
 
 fn meta(storage: &Storage) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(storage.index_dir().join("meta.json")).unwrap()).unwrap()
@@ -94,4 +94,55 @@ async fn files_left_by_an_interrupted_commit_are_removed_at_start() {
     let app = start(storage).await;
     assert!(count(&app).await > 0);
     assert!(!app.storage.index_dir().join(leftover).exists(), "the leftover file was collected");
+}
+
+/// What a search shows of its matches, without scores: the order, counts, facets and
+/// highlights of every page.
+async fn shown(app: &crate::helpers::TestApp, query: &str) -> serde_json::Value {
+    let body = app
+        .data(
+            r#"query($q: String!) { search(query: $q, first: 4) {
+                totalCount facets { field values { value count } } suggestions
+                edges { node { __typename ... on City { slug name } ... on Statistic { slug label } ... on Event { slug } ... on Achievement { slug } ... on Organization { slug } ... on Document { slug } }
+                        highlights { field snippet ranges { start end } } } } }"#,
+            json!({ "q": query }),
+        )
+        .await;
+    body["search"].clone()
+}
+
+#[tokio::test]
+async fn writes_are_searched_from_memory_until_the_disk_commit_with_the_same_answers() {
+    // Commits to disk only after a minute, or at a graceful stop.
+    let app = start_with(crate::helpers::Storage::fresh().await, |config| config.index_flush_ms = 60_000).await;
+    let disk = meta(&app.storage)["opstamp"].clone();
+    let city = app.id_of("city", "masterton").await;
+    app.edit_ok(
+        r#"mutation($id: ID!) { updateCity(id: $id, patch: { name: "Masterton Wairarapa" }) { name } }"#,
+        json!({ "id": city }),
+    )
+    .await;
+    let statistic = app.id_of("statistic", "changchun-vasaloppet-participants").await;
+    app.edit_ok(r#"mutation($id: ID!) { deleteStatistic(id: $id) }"#, json!({ "id": statistic })).await;
+    assert_eq!(meta(&app.storage)["opstamp"], disk, "nothing was committed to disk yet");
+
+    let queries =
+        ["wairarapa", "masterton", "skiers", "vasaloppet", "changchun", "city", "wairarapa masterton", "masterten"];
+    let mut from_memory = Vec::new();
+    for query in queries {
+        from_memory.push(shown(&app, query).await);
+    }
+    // The renamed city is found by its new name only, the deleted statistic not at all.
+    assert_eq!(app.search_slugs("wairarapa", json!(["CITY"])).await, ["masterton", "changchun"]);
+    assert!(!app.search_slugs("masterton", json!(["CITY"])).await.is_empty());
+    assert!(!app
+        .search_slugs("vasaloppet skiers", json!(["STATISTIC"]))
+        .await
+        .contains(&"changchun-vasaloppet-participants".to_owned()));
+
+    let app = start(app.stop().await).await;
+    assert_ne!(meta(&app.storage)["opstamp"], disk, "the graceful stop committed the changes to disk");
+    for (query, expected) in queries.into_iter().zip(from_memory) {
+        assert_eq!(shown(&app, query).await, expected, "`{query}` is answered the same from disk as from memory");
+    }
 }

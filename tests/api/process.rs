@@ -21,11 +21,17 @@ impl Server {
     /// Starts the binary on a free port over `database_url` and `index_dir`, and waits
     /// until it answers `/healthz` (at most 60 s).
     pub async fn start(database_url: &str, index_dir: &Path, log: PathBuf) -> Self {
+        Self::start_with(database_url, index_dir, log, &[]).await
+    }
+
+    /// Starts the binary as `start` does, with more environment variables.
+    pub async fn start_with(database_url: &str, index_dir: &Path, log: PathBuf, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_achievement-graph"))
             .args(["--listen", "127.0.0.1:0", "--database-url", database_url, "--index-dir"])
             .arg(index_dir)
             .env("AG_TOKENS", format!("{EDITOR}={EDITOR_SECRET}"))
             .env("AG_POLL_INTERVAL_MS", "200")
+            .envs(env.iter().copied())
             .env("RUST_LOG", std::env::var("TEST_SERVER_LOG").unwrap_or_else(|_| "info".to_owned()))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("a log file"))
