@@ -8,8 +8,8 @@ use tantivy::tokenizer::{
 use tantivy::Index;
 
 /// Bump when fields, analyzers or the storage format change: an index of another version
-/// is rebuilt at startup. (2: columns without zstd; 3: the stored `node`.)
-pub const SCHEMA_VERSION: u32 = 3;
+/// is rebuilt at startup. (2: columns without zstd; 3: the stored `node`; 4: `digest`.)
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// English words, lowercased, accents folded, stemmed ("skiing" -> "ski").
 pub const STEMMED: &str = "ag_stemmed";
@@ -38,6 +38,9 @@ pub struct Fields {
     pub facets: Field,
     /// The entity itself (JSON), stored only: results are read without the store.
     pub node: Field,
+    /// A digest of everything indexed for the entity (a column): a change that leaves it
+    /// as it was is not indexed again.
+    pub digest: Field,
 }
 
 impl Fields {
@@ -69,6 +72,7 @@ impl Fields {
             city: builder.add_text_field("city", STRING),
             facets: builder.add_facet_field("facets", FacetOptions::default()),
             node: builder.add_text_field("node", STORED),
+            digest: builder.add_u64_field("digest", FAST),
         };
         (builder.build(), fields)
     }

@@ -176,6 +176,19 @@ impl IndexDoc {
     pub fn key(&self) -> String {
         format!("{}:{}", self.kind.as_str(), self.slug)
     }
+
+    /// A digest of everything the index takes from the document (SHA-256, first 8 bytes).
+    pub fn digest(&self) -> u64 {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        let texts = [self.kind.as_str(), &self.slug, &self.title, &self.body, &self.context, &self.node];
+        for text in texts.into_iter().chain(self.category.as_deref()).chain(self.cities.iter().map(String::as_str)) {
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(text.as_bytes());
+        }
+        let digest = hash.finalize();
+        u64::from_le_bytes(digest[..8].try_into().unwrap_or_default())
+    }
 }
 
 impl SearchIndex {
@@ -205,7 +218,7 @@ impl SearchIndex {
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
-            overlay: Overlay::new(&fields)?,
+            overlay: Overlay::new(&fields),
             fields,
             reader,
             writer: Mutex::new(Some(writer)),
@@ -258,9 +271,36 @@ impl SearchIndex {
     /// Makes a change searchable at once, in the overlay: each of `keys` (`TYPE:slug`) is
     /// replaced by its document in `docs`, or removed when it has none. Nothing is written
     /// to disk: `flush` does that later. Blocking: run it off the async workers.
+    /// A key whose document is what the index already shows (a neighbour whose indexed
+    /// text the write did not change) is left as it is.
     pub fn stage(&self, keys: &[String], docs: Vec<IndexDoc>, generation: i64) -> Result<(), Error> {
-        let docs = docs.into_iter().map(|doc| (doc.key(), doc)).collect();
-        self.overlay.stage(keys, docs, generation, |doc| self.to_document(doc))
+        let mut docs: HashMap<String, IndexDoc> = docs.into_iter().map(|doc| (doc.key(), doc)).collect();
+        let view = self.overlay.view();
+        let disk = self.reader.searcher();
+        let mut changed = Vec::with_capacity(keys.len());
+        for key in keys {
+            let new = docs.get(key).map(IndexDoc::digest);
+            let shown = match view.hidden.binary_search(&Term::from_field_text(self.fields.key, key)) {
+                Ok(_) => self.overlay.digest(key)?,
+                Err(_) => self.digest_on_disk(&disk, key)?,
+            };
+            if new != shown {
+                changed.push(key.clone());
+            } else {
+                docs.remove(key);
+            }
+        }
+        self.overlay.stage(&changed, docs.into_values().collect(), generation)
+    }
+
+    /// The digest of the document the disk index holds under `key`, if it holds one.
+    fn digest_on_disk(&self, searcher: &Searcher, key: &str) -> Result<Option<u64>, Error> {
+        let query = TermQuery::new(Term::from_field_text(self.fields.key, key), IndexRecordOption::Basic);
+        let Some((_, address)) = searcher.search(&query, &TopDocs::with_limit(1))?.into_iter().next() else {
+            return Ok(None);
+        };
+        let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("digest")?;
+        Ok(column.first(address.doc_id))
     }
 
     /// Returns whether the overlay should be committed to disk now: it holds `max_docs`
@@ -316,7 +356,7 @@ impl SearchIndex {
             }
         }
         for doc in docs {
-            writer.add_document(self.to_document(doc))?;
+            writer.add_document(to_document(&self.fields, doc))?;
         }
         let payload = Payload { schema: SCHEMA_VERSION, generation };
         let mut commit = writer.prepare_commit()?;
@@ -333,32 +373,6 @@ impl SearchIndex {
         crate::metrics::get().index_commit(started.elapsed(), self.len(), generation);
         tracing::debug!(documents = docs.len(), generation, full = keys.is_none(), "search index committed");
         Ok(())
-    }
-
-    fn to_document(&self, doc: &IndexDoc) -> TantivyDocument {
-        let f = &self.fields;
-        let kind = doc.kind.as_str();
-        let mut out = doc!(
-            f.key => doc.key(),
-            f.kind => kind,
-            f.slug => doc.slug.clone(),
-            f.title => doc.title.clone(),
-            f.body => doc.body.clone(),
-            f.context => doc.context.clone(),
-            f.title_plain => doc.title.clone(),
-            f.body_plain => format!("{}\n{}", doc.body, doc.context),
-            f.facets => Facet::from_path(["type", kind]),
-            f.node => doc.node.clone(),
-        );
-        if let Some(category) = &doc.category {
-            out.add_text(f.category, category);
-            out.add_facet(f.facets, Facet::from_path(["category", category.as_str()]));
-        }
-        for city in &doc.cities {
-            out.add_text(f.city, city);
-            out.add_facet(f.facets, Facet::from_path(["city", city.as_str()]));
-        }
-        out
     }
 
     /// Runs a search: on the calling task when the index is small, else on a blocking
@@ -641,6 +655,33 @@ impl SearchIndex {
     }
 }
 
+/// The tantivy document of an entity.
+fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
+    let kind = doc.kind.as_str();
+    let mut out = doc!(
+        f.key => doc.key(),
+        f.kind => kind,
+        f.slug => doc.slug.clone(),
+        f.title => doc.title.clone(),
+        f.body => doc.body.clone(),
+        f.context => doc.context.clone(),
+        f.title_plain => doc.title.clone(),
+        f.body_plain => format!("{}\n{}", doc.body, doc.context),
+        f.facets => Facet::from_path(["type", kind]),
+        f.node => doc.node.clone(),
+        f.digest => doc.digest(),
+    );
+    if let Some(category) = &doc.category {
+        out.add_text(f.category, category);
+        out.add_facet(f.facets, Facet::from_path(["category", category.as_str()]));
+    }
+    for city in &doc.cities {
+        out.add_text(f.city, city);
+        out.add_facet(f.facets, Facet::from_path(["city", city.as_str()]));
+    }
+    out
+}
+
 /// What one search reads: the disk index as of one reload, and the overlay with the keys
 /// it hides from the disk.
 struct Searchers {
@@ -809,4 +850,96 @@ fn open_index(dir: &Path, wipe: bool) -> Result<(Index, Option<Payload>), Error>
     }
     let index = Index::create_in_dir(dir, schema)?;
     Ok((index, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn city(slug: &str, name: &str) -> IndexDoc {
+        IndexDoc {
+            kind: EntityKind::City,
+            slug: slug.to_owned(),
+            title: name.to_owned(),
+            body: String::new(),
+            context: String::new(),
+            category: None,
+            cities: vec![slug.to_owned()],
+            node: format!(r#"{{"id":"{slug}","name":"{name}"}}"#),
+        }
+    }
+
+    async fn found(index: &Arc<SearchIndex>, text: &str) -> (Vec<String>, usize) {
+        let request =
+            SearchRequest { text: text.to_owned(), limit: 10, count: true, facets: true, ..Default::default() };
+        let results = index.search(request).await.unwrap();
+        (results.hits.into_iter().map(|hit| hit.slug).collect(), results.total)
+    }
+
+    #[tokio::test]
+    async fn staged_documents_are_searched_in_memory_and_hide_their_disk_versions_until_flushed() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), false).await.unwrap();
+        index.commit(None, &[city("a", "Alpha Town"), city("b", "Beta Town")], 1).unwrap();
+        let keys = ["CITY:a".to_owned(), "CITY:b".to_owned()];
+        // `a` renamed, `b` deleted.
+        index.stage(&keys, vec![city("a", "Gamma Town")], 2).unwrap();
+        assert_eq!(index.durable(), 1, "staging writes nothing to disk");
+        assert_eq!(found(&index, "gamma").await, (vec!["a".to_owned()], 1));
+        assert_eq!(found(&index, "alpha").await, (vec![], 0));
+        assert_eq!(found(&index, "beta").await, (vec![], 0));
+        assert_eq!(found(&index, "town").await, (vec!["a".to_owned()], 1));
+
+        index.flush().unwrap();
+        assert_eq!(index.durable(), 2);
+        assert_eq!(index.overlay.pending().0, 0, "the overlay is empty once its documents are on disk");
+        assert_eq!(found(&index, "gamma").await, (vec!["a".to_owned()], 1));
+        assert_eq!(found(&index, "town").await, (vec!["a".to_owned()], 1));
+        let reopened = {
+            drop(index);
+            SearchIndex::open(dir.path(), false).await.unwrap()
+        };
+        assert_eq!(reopened.applied(), 2, "the disk commit recorded the generation it holds");
+        assert_eq!(found(&reopened, "gamma").await, (vec!["a".to_owned()], 1));
+    }
+
+    #[tokio::test]
+    async fn results_from_disk_and_memory_are_merged_by_score_and_paged_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), false).await.unwrap();
+        let on_disk: Vec<IndexDoc> =
+            (0..6).map(|n| city(&format!("d{n}"), &format!("River {}", "x ".repeat(n)))).collect();
+        index.commit(None, &on_disk, 1).unwrap();
+        let staged: Vec<IndexDoc> =
+            (0..6).map(|n| city(&format!("m{n}"), &format!("River {}", "y ".repeat(n)))).collect();
+        let keys: Vec<String> = staged.iter().map(IndexDoc::key).collect();
+        index.stage(&keys, staged, 2).unwrap();
+        // A shorter name scores higher: both lists interleave.
+        let (first, total) = found(&index, "river").await;
+        assert_eq!(total, 12);
+        assert_eq!(&first[..4], ["d0", "m0", "d1", "m1"]);
+        let second = index
+            .search(SearchRequest { text: "river".to_owned(), limit: 4, offset: 8, ..Default::default() })
+            .await
+            .unwrap();
+        let slugs: Vec<&str> = second.hits.iter().map(|hit| hit.slug.as_str()).collect();
+        assert_eq!(slugs, ["d4", "m4", "d5", "m5"]);
+        assert_eq!(second.total, 12);
+    }
+
+    #[tokio::test]
+    async fn a_document_that_did_not_change_is_not_staged_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), false).await.unwrap();
+        index.commit(None, &[city("a", "Alpha Town"), city("b", "Beta Town")], 1).unwrap();
+        let keys = ["CITY:a".to_owned(), "CITY:b".to_owned()];
+        index.stage(&keys, vec![city("a", "Alpha Town"), city("b", "Beta Town")], 2).unwrap();
+        assert_eq!(index.overlay.pending().0, 0, "both are on disk as they are");
+        index.stage(&keys, vec![city("a", "Alpha Town"), city("b", "Beta City")], 3).unwrap();
+        assert_eq!(index.overlay.pending().0, 1, "only the changed one is staged");
+        index.stage(&keys, vec![city("a", "Alpha Town"), city("b", "Beta City")], 4).unwrap();
+        assert_eq!(index.overlay.pending().0, 1);
+        index.flush().unwrap();
+        assert_eq!(index.durable(), 4, "the flush records the last generation seen, changed or not");
+    }
 }

@@ -13,11 +13,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
+use tantivy::indexer::SingleSegmentIndexWriter;
 use tantivy::query::TermSetQuery;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{Index, ReloadPolicy, Searcher, Term};
 
 use super::fields::{self, Fields};
-use super::IndexDoc;
+use super::{to_document, IndexDoc};
 use crate::error::Error;
 
 /// What a search reads of the overlay: one consistent state.
@@ -60,9 +61,7 @@ struct Pending {
 }
 
 pub(super) struct Overlay {
-    key: tantivy::schema::Field,
-    writer: Mutex<IndexWriter>,
-    reader: IndexReader,
+    fields: Fields,
     pending: Mutex<Pending>,
     view: RwLock<Arc<View>>,
 }
@@ -71,24 +70,21 @@ fn poisoned() -> Error {
     Error::Internal(anyhow::anyhow!("the search overlay is poisoned"))
 }
 
+/// The indexing memory of one overlay build: it sizes the term table (32 Ki entries, which
+/// grows when full). `IndexWriter` cannot go below 15 MB, whose table of 512 Ki entries
+/// costs every segment milliseconds to fill and scan, whatever it holds.
+const BUILD_BUDGET: usize = 1_000_000;
+
 impl Overlay {
-    pub fn new(fields: &Fields) -> Result<Self, Error> {
-        let (schema, _) = Fields::build();
-        let index = Index::create_in_ram(schema);
-        fields::register_analyzers(&index);
-        // Tantivy's smallest budget: the overlay holds a few hundred documents at most.
-        let writer = index.writer_with_num_threads(1, 15_000_000)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self {
-            key: fields.key,
-            writer: Mutex::new(writer),
-            reader,
+    pub fn new(fields: &Fields) -> Self {
+        Self {
+            fields: *fields,
             pending: Mutex::new(Pending { entries: HashMap::new(), since: None, generation: -1 }),
             view: RwLock::new(Arc::new(View::default())),
-        })
+        }
     }
 
-    /// The state searches read now.
+    /// The state searches read now. Its `hidden` keys are sorted.
     pub fn view(&self) -> Arc<View> {
         self.view.read().map(|view| view.clone()).unwrap_or_default()
     }
@@ -99,31 +95,27 @@ impl Overlay {
     }
 
     /// Makes `docs` searchable: each of `keys` is replaced by its document in `docs`, or
-    /// hidden when it has none. Blocking (an in-memory commit): run it off the async workers.
-    pub fn stage(
-        &self,
-        keys: &[String],
-        docs: Vec<(String, IndexDoc)>,
-        generation: i64,
-        to_document: impl Fn(&IndexDoc) -> TantivyDocument,
-    ) -> Result<(), Error> {
-        let mut writer = self.writer.lock().map_err(|_| poisoned())?;
+    /// hidden when it has none. Blocking (an in-memory index build): run it off the async
+    /// workers.
+    pub fn stage(&self, keys: &[String], docs: Vec<IndexDoc>, generation: i64) -> Result<(), Error> {
         let mut pending = self.pending.lock().map_err(|_| poisoned())?;
-        for key in keys {
-            writer.delete_term(Term::from_field_text(self.key, key));
+        pending.generation = pending.generation.max(generation);
+        if keys.is_empty() {
+            return Ok(());
         }
-        for (_, doc) in &docs {
-            writer.add_document(to_document(doc))?;
-        }
-        writer.commit()?;
-        self.reader.reload()?;
-        let mut docs: HashMap<String, IndexDoc> = docs.into_iter().collect();
+        let mut docs: HashMap<String, IndexDoc> = docs.into_iter().map(|doc| (doc.key(), doc)).collect();
         for key in keys {
             pending.entries.insert(key.clone(), Entry { generation, doc: docs.remove(key) });
         }
-        pending.generation = pending.generation.max(generation);
         pending.since.get_or_insert_with(Instant::now);
         self.publish(&pending)
+    }
+
+    /// The digest of the document pending under `key`: `None` when it is pending as
+    /// deleted, or not pending.
+    pub fn digest(&self, key: &str) -> Result<Option<u64>, Error> {
+        let pending = self.pending.lock().map_err(|_| poisoned())?;
+        Ok(pending.entries.get(key).and_then(|entry| entry.doc.as_ref()).map(IndexDoc::digest))
     }
 
     /// Everything pending, to commit to disk.
@@ -138,34 +130,38 @@ impl Overlay {
     /// Drops what the disk index now holds: every entry written at or before `generation`.
     /// Call it after the disk reader has been reloaded, so that no search misses them.
     pub fn flushed(&self, generation: i64) -> Result<(), Error> {
-        let mut writer = self.writer.lock().map_err(|_| poisoned())?;
         let mut pending = self.pending.lock().map_err(|_| poisoned())?;
-        let done: Vec<String> = pending
-            .entries
-            .iter()
-            .filter(|(_, entry)| entry.generation <= generation)
-            .map(|(key, _)| key.clone())
-            .collect();
-        if done.is_empty() {
+        let before = pending.entries.len();
+        pending.entries.retain(|_, entry| entry.generation > generation);
+        if pending.entries.len() == before {
             return Ok(());
         }
-        for key in &done {
-            writer.delete_term(Term::from_field_text(self.key, key));
-            pending.entries.remove(key);
-        }
-        writer.commit()?;
-        self.reader.reload()?;
         pending.since = (!pending.entries.is_empty()).then(Instant::now);
         self.publish(&pending)
     }
 
+    /// Builds the overlay's index afresh from the pending documents (a few, in memory: a
+    /// rebuild costs less than tantivy's deletes and merges would) and shows it.
     fn publish(&self, pending: &Pending) -> Result<(), Error> {
         let view = if pending.entries.is_empty() {
             View::default()
         } else {
+            let (schema, _) = Fields::build();
+            let index = Index::create_in_ram(schema);
+            fields::register_analyzers(&index);
+            let mut writer = SingleSegmentIndexWriter::new(index, BUILD_BUDGET)?;
+            let mut keys: Vec<&String> = pending.entries.keys().collect();
+            keys.sort();
+            for key in &keys {
+                if let Some(doc) = &pending.entries[*key].doc {
+                    writer.add_document(to_document(&self.fields, doc))?;
+                }
+            }
+            let index = writer.finalize()?;
+            let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
             View {
-                searcher: Some(self.reader.searcher()),
-                hidden: pending.entries.keys().map(|key| Term::from_field_text(self.key, key)).collect(),
+                searcher: Some(reader.searcher()),
+                hidden: keys.into_iter().map(|key| Term::from_field_text(self.fields.key, key)).collect(),
             }
         };
         *self.view.write().map_err(|_| poisoned())? = Arc::new(view);
