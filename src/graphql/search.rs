@@ -65,11 +65,54 @@ pub struct FacetValue {
     pub count: i32,
 }
 
-#[derive(SimpleObject)]
-pub struct Facet {
+/// Values a facet shows when `values(first:)` is not given.
+const DEFAULT_FACET_VALUES: usize = 20;
+/// The most values a facet shows.
+const MAX_FACET_VALUES: usize = 1_000;
+
+// The description of `Facet.exact` states these.
+const _: () = assert!(engine::FACET_EXACT_MATCHES == 10_000 && engine::FACET_SAMPLE_EVERY == 4);
+
+pub struct Facet<'a>(&'a engine::FacetCounts);
+
+/// Counts of the matches per value of one field, most frequent first.
+#[Object]
+impl Facet<'_> {
     /// `type`, `category` or `city` (values are city slugs).
-    pub field: String,
-    pub values: Vec<FacetValue>,
+    async fn field(&self) -> &str {
+        self.0.field
+    }
+
+    /// The `first` most frequent values (default 20, at most 1000), ties in name order.
+    async fn values(&self, first: Option<i32>) -> async_graphql::Result<Vec<FacetValue>> {
+        let shown = match first {
+            None => DEFAULT_FACET_VALUES,
+            Some(first) if (0..=MAX_FACET_VALUES as i32).contains(&first) => first as usize,
+            Some(first) => {
+                let message = format!("`first` must be between 0 and {MAX_FACET_VALUES}, got {first}");
+                return Err(Error::bad_input("first", message)).gql();
+            }
+        };
+        Ok(self
+            .0
+            .values
+            .iter()
+            .take(shown)
+            .map(|(value, count)| FacetValue { value: value.clone(), count: (*count).min(i32::MAX as u64) as i32 })
+            .collect())
+    }
+
+    /// How many distinct values the matches have (`values` shows the most frequent).
+    async fn value_count(&self) -> i32 {
+        self.0.values.len() as i32
+    }
+
+    /// Whether the counts are exact. Past 10,000 matches (in one segment of the index),
+    /// one match in 4 is counted and the counts are scaled: estimates, as the search
+    /// engines give for large result sets.
+    async fn exact(&self) -> bool {
+        self.0.exact
+    }
 }
 
 pub struct SearchEdge {
@@ -132,18 +175,8 @@ impl SearchConnection {
         self.total as i64
     }
     /// Counts over all matches (not just this page), by type, category and city.
-    async fn facets(&self) -> Vec<Facet> {
-        self.facets
-            .iter()
-            .map(|facet| Facet {
-                field: facet.field.to_owned(),
-                values: facet
-                    .values
-                    .iter()
-                    .map(|(value, count)| FacetValue { value: value.clone(), count: *count as i32 })
-                    .collect(),
-            })
-            .collect()
+    async fn facets(&self) -> Vec<Facet<'_>> {
+        self.facets.iter().map(Facet).collect()
     }
     /// Did-you-mean spellings when the query finds little.
     async fn suggestions(&self) -> &[String] {

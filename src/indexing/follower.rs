@@ -103,6 +103,7 @@ async fn rebuild(indexer: &Indexer, store: &Store, reason: &str) -> Result<(), E
     let generation = store.generation().await?;
     tracing::info!(index_dir = %index.dir().display(), from = applied, to = generation, reason, "rebuilding the search index");
     let docs = documents::collect(store, &Scope::All).await?;
+    tracing::info!(documents = docs.len(), "the graph is read: indexing it");
     let this = index.clone();
     tokio::task::spawn_blocking(move || this.commit(None, &docs, generation))
         .await

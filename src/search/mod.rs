@@ -27,6 +27,7 @@ use tantivy::query::{AllQuery, Bm25StatisticsProvider, BooleanQuery, Occur, Quer
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+pub use facets::{EXACT_MATCHES as FACET_EXACT_MATCHES, SAMPLE_EVERY as FACET_SAMPLE_EVERY};
 pub use fields::SCHEMA_VERSION;
 pub use highlight::Highlight;
 pub use query::{parse as parse_query, MAX_CLAUSES, MAX_QUERY_CHARS};
@@ -85,11 +86,14 @@ pub struct SearchHit {
     pub node: String,
 }
 
-/// Counts of matches per value of one facet.
+/// Counts of matches per value of one facet, most frequent first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FacetCounts {
     pub field: &'static str,
     pub values: Vec<(String, u64)>,
+    /// False when the counts are estimates: past `facets::EXACT_MATCHES` matches in one
+    /// segment, one match in `facets::SAMPLE_EVERY` was counted.
+    pub exact: bool,
 }
 
 /// A page of results with everything counted over all matches.
@@ -518,8 +522,9 @@ impl SearchIndex {
         let Some(facet_counts) = found.facets else {
             return Ok(SearchResults { hits, total, ..Default::default() });
         };
+        let exact = facet_counts.exact;
         let mut by_root: HashMap<String, Vec<(String, u64)>> = HashMap::new();
-        for ((root, value), count) in facet_counts {
+        for ((root, value), count) in facet_counts.counts {
             by_root.entry(root).or_default().push((value, count));
         }
         let facets = ["type", "category", "city"]
@@ -527,7 +532,7 @@ impl SearchIndex {
             .map(|field| {
                 let mut values = by_root.remove(field).unwrap_or_default();
                 values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                FacetCounts { field, values }
+                FacetCounts { field, values, exact }
             })
             .collect();
         Ok(SearchResults { hits, total, facets, ..Default::default() })
@@ -694,7 +699,7 @@ struct Searchers {
 struct Found {
     top: Vec<(f32, bool, DocAddress)>,
     total: usize,
-    facets: Option<facets::Counts>,
+    facets: Option<facets::Tally>,
 }
 
 impl Searchers {
@@ -755,13 +760,11 @@ impl Searchers {
         }
         let top = merged.into_iter().skip(offset).take(wanted).collect();
         let facets = match (disk_facets, recent_facets) {
-            (Some(mut counts), Some(recent)) => {
-                for (key, count) in recent {
-                    *counts.entry(key).or_default() += count;
-                }
-                Some(counts)
+            (Some(mut tally), Some(recent)) => {
+                tally.add(recent);
+                Some(tally)
             }
-            (counts, _) => counts,
+            (tally, _) => tally,
         };
         Ok(Found { top, total: disk_total + recent_total, facets })
     }
@@ -775,7 +778,7 @@ fn collect(
     count: bool,
     facets: bool,
     statistics: &dyn Bm25StatisticsProvider,
-) -> Result<(Vec<(f32, DocAddress)>, usize, Option<facets::Counts>), Error> {
+) -> Result<(Vec<(f32, DocAddress)>, usize, Option<facets::Tally>), Error> {
     if facets {
         let counter = facets::FacetCounter { field: "facets" };
         let (top, total, counts) =

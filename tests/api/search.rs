@@ -354,3 +354,31 @@ async fn search_reads_its_nodes_from_the_index_and_they_equal_the_stores() {
         assert_eq!(&stored["node"], node, "the index's copy is the store's");
     }
 }
+
+#[tokio::test]
+async fn facets_show_their_most_frequent_values_and_say_how_many_there_are() {
+    let app = spawn_app().await;
+    let query = r#"query($n: Int) { search(query: "changchun") { totalCount facets { field valueCount exact values(first: $n) { value count } } } }"#;
+    let all = app.data(query, json!({ "n": 1000 })).await;
+    let one = app.data(query, json!({ "n": 1 })).await;
+    for (full, capped) in
+        all["search"]["facets"].as_array().unwrap().iter().zip(one["search"]["facets"].as_array().unwrap())
+    {
+        let values = full["values"].as_array().unwrap();
+        assert_eq!(full["valueCount"].as_u64().unwrap() as usize, values.len(), "{full}");
+        assert_eq!(capped["valueCount"], full["valueCount"]);
+        assert_eq!(capped["values"].as_array().unwrap()[..], values[..1], "the most frequent comes first");
+        assert_eq!(full["exact"], true, "a small result set is counted exactly");
+        let counts: Vec<u64> = values.iter().map(|v| v["count"].as_u64().unwrap()).collect();
+        assert!(counts.windows(2).all(|pair| pair[0] >= pair[1]), "{counts:?}");
+    }
+    let city = all["search"]["facets"].as_array().unwrap().iter().find(|f| f["field"] == "city").unwrap();
+    assert!(city["valueCount"].as_u64().unwrap() > 1);
+
+    let body = app.graphql(query, json!({ "n": 1001 })).await;
+    // One error per facet, each at its own path.
+    assert_eq!(crate::helpers::error_codes(&body), ["BAD_USER_INPUT"; 3]);
+    assert_eq!(body["errors"][0]["path"], json!(["search", "facets", 0, "values"]), "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("`first`"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "first", "{body}");
+}
