@@ -19,13 +19,14 @@ SEARCH = ROOT / "target/bench/search.json"
 OUT = ROOT / "BENCHMARKS.md"
 PLOTS = ROOT / "docs/bench"
 
-# The targets of the benchmark issue.
-POINT_OVER_CEILING = 0.5
+# The targets of the benchmark issues (the latest: "speed without the cache").
+POINT_OVER_CEILING = {"ours_cached": 0.7, "ours_uncached": 0.3, "ours_engine": 0.3}
 NESTED_OVER_YOGA = 5.0
 NESTED_QUERIES = 3  # one store round trip per nesting level: events, their cities, the cities' achievements
-WRITE_MEDIAN_MS = 20.0
+WRITE_MEDIAN_MS = 10.0
 COLD_PRESENT_MS = 300.0
-BUILD_MB_S = 15.0
+BUILD_MB_S = 20.0
+BUILD_RSS_MIB = 150.0  # peak RSS while the index is rebuilt at 100k
 BUNDLED_RSS_MB = 50.0
 SEARCH_FTS5 = 3.0
 SEARCH_PG = 10.0
@@ -91,7 +92,7 @@ def point_section(http, labels):
                           if r["target"] == ours)
             if lookups:
                 label += f"; {100 * hits / lookups:.1f}% cache hits"
-            for peer, target in (("ceiling", POINT_OVER_CEILING), ("yoga", None)):
+            for peer, target in (("ceiling", POINT_OVER_CEILING[ours]), ("yoga", None)):
                 if peer not in rps:
                     continue
                 r = ratios.get(f"{ours}/{peer}", {}).get("median")
@@ -205,15 +206,19 @@ def startup_section(http):
         if not startup:
             continue
         memory = (size.get("memory_after_load") or {}).get("ours_cached", {})
+        rebuilt_hwm = max([m for m in startup.get("rebuilt_hwm_mb", []) if m] or [0]) or None
+        judged = name == "100k"
         rows.append([name, fmt(startup["dataset_mb"], 1), fmt(startup["median_present_ms"], 0),
                      verdict(below(startup["median_present_ms"], COLD_PRESENT_MS)),
                      fmt(startup["median_rebuilt_ms"], 0), fmt(startup.get("build_s"), 2),
                      fmt(startup.get("build_mb_per_s"), 1), verdict(at_least(startup.get("build_mb_per_s"), BUILD_MB_S)),
                      fmt(memory.get("VmHWM"), 0), fmt(memory.get("RssAnon"), 0), fmt(memory.get("RssFile"), 0),
-                     fmt(max([m for m in startup.get("rebuilt_hwm_mb", []) if m] or [0]) or None, 0)])
+                     fmt(rebuilt_hwm, 0),
+                     verdict(below(rebuilt_hwm, BUILD_RSS_MIB)) if judged else "-"])
     header = ["size", "dataset MB", f"cold start, index present, ms (< {COLD_PRESENT_MS:.0f})", "result",
               "cold start, index rebuilt, ms", "index build s", f"index build MB/s (>= {BUILD_MB_S:.0f})", "result",
-              "peak RSS after load MiB", "anon MiB", "file MiB", "peak RSS while rebuilding MiB"]
+              "peak RSS after load MiB", "anon MiB", "file MiB",
+              f"peak RSS while rebuilding MiB (< {BUILD_RSS_MIB:.0f} at 100k)", "result"]
     return table(header, rows) if rows else "_not run_"
 
 
