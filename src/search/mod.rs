@@ -493,15 +493,20 @@ impl SearchIndex {
             let highlights = if request.highlights {
                 let (title_name, body_name) = field_names(kind);
                 let generation = searcher.generation().generation_id();
-                let base = if in_overlay { 2 } else { 0 };
-                [(base, title_name, text(self.fields.title)), (base + 1, body_name, text(self.fields.body))]
+                [(0, title_name, text(self.fields.title)), (1, body_name, text(self.fields.body))]
                     .into_iter()
                     .filter_map(|(which, name, value)| {
-                        let key = (generation, address.segment_ord, address.doc_id, which);
-                        let words = self.words.get_or_insert_with(&key, || {
-                            Ok::<_, std::convert::Infallible>(Arc::new(fields::words(&value)))
-                        });
-                        let words = words.unwrap_or_else(|never| match never {});
+                        // The overlay is built afresh for every change, its generations
+                        // and addresses repeat: its few texts are analyzed each time.
+                        let words = if in_overlay {
+                            Arc::new(fields::words(&value))
+                        } else {
+                            let key = (generation, address.segment_ord, address.doc_id, which);
+                            let words = self.words.get_or_insert_with(&key, || {
+                                Ok::<_, std::convert::Infallible>(Arc::new(fields::words(&value)))
+                            });
+                            words.unwrap_or_else(|never| match never {})
+                        };
                         // Typos are marked only for the words the search expanded.
                         highlight::highlight_words(name, &value, &words, &parsed.clauses, &|word| {
                             !known_words.contains(word.plain.as_str())
@@ -729,7 +734,8 @@ impl Searchers {
         let Some(overlay) = &self.overlay else {
             let top = TopDocs::with_limit(wanted).and_offset(offset);
             let (top, total, facets) = collect(&self.disk, query, top, count, facets, &self.disk)?;
-            return Ok(Found { top: top.into_iter().map(|(score, at)| (score, false, at)).collect(), total, facets });
+            let top = top.into_iter().map(|((score, _), at)| (score, false, at)).collect();
+            return Ok(Found { top, total, facets });
         };
         let statistics = Summed(&self.disk, overlay);
         let top = || TopDocs::with_limit(offset + wanted);
@@ -743,7 +749,7 @@ impl Searchers {
         let (disk_top, disk_total, disk_facets) =
             collect(&self.disk, disk_query.as_ref(), top(), count, facets, &statistics)?;
         let (recent_top, recent_total, recent_facets) = collect(overlay, query, top(), count, facets, &statistics)?;
-        // Both lists are best first; on equal scores the disk's comes first.
+        // Both lists are best first, in the same order (score, then digest).
         let mut merged = Vec::with_capacity(disk_top.len() + recent_top.len());
         let (mut disk_top, mut recent_top) = (disk_top.into_iter().peekable(), recent_top.into_iter().peekable());
         loop {
@@ -754,7 +760,7 @@ impl Searchers {
                 (None, None) => break,
             };
             let next = if from_overlay { recent_top.next() } else { disk_top.next() };
-            if let Some((score, at)) = next {
+            if let Some(((score, _), at)) = next {
                 merged.push((score, from_overlay, at));
             }
         }
@@ -770,6 +776,11 @@ impl Searchers {
     }
 }
 
+/// A match's rank: its score, then, among equal scores, the smaller digest first. Every
+/// index of the same documents ranks them alike (replicas build their own, and how
+/// tantivy's threads split documents into segments varies from one build to the next).
+type Rank = (f32, std::cmp::Reverse<u64>);
+
 /// One searcher's best matches, match count (when `count`) and facet counts (when `facets`).
 fn collect(
     searcher: &Searcher,
@@ -778,7 +789,13 @@ fn collect(
     count: bool,
     facets: bool,
     statistics: &dyn Bm25StatisticsProvider,
-) -> Result<(Vec<(f32, DocAddress)>, usize, Option<facets::Tally>), Error> {
+) -> Result<(Vec<(Rank, DocAddress)>, usize, Option<facets::Tally>), Error> {
+    let top = top.tweak_score(|segment: &tantivy::SegmentReader| {
+        let digests = segment.fast_fields().u64("digest").ok();
+        move |doc: tantivy::DocId, score: f32| -> Rank {
+            (score, std::cmp::Reverse(digests.as_ref().and_then(|column| column.first(doc)).unwrap_or(0)))
+        }
+    });
     if facets {
         let counter = facets::FacetCounter { field: "facets" };
         let (top, total, counts) =
@@ -907,27 +924,35 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn results_from_disk_and_memory_are_merged_by_score_and_paged_together() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = SearchIndex::open(dir.path(), false).await.unwrap();
+    async fn results_from_disk_and_memory_are_ranked_and_paged_as_one_index_would() {
         let on_disk: Vec<IndexDoc> =
             (0..6).map(|n| city(&format!("d{n}"), &format!("River {}", "x ".repeat(n)))).collect();
-        index.commit(None, &on_disk, 1).unwrap();
         let staged: Vec<IndexDoc> =
             (0..6).map(|n| city(&format!("m{n}"), &format!("River {}", "y ".repeat(n)))).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let split = SearchIndex::open(dir.path(), false).await.unwrap();
+        split.commit(None, &on_disk, 1).unwrap();
         let keys: Vec<String> = staged.iter().map(IndexDoc::key).collect();
-        index.stage(&keys, staged, 2).unwrap();
-        // A shorter name scores higher: both lists interleave.
-        let (first, total) = found(&index, "river").await;
-        assert_eq!(total, 12);
-        assert_eq!(&first[..4], ["d0", "m0", "d1", "m1"]);
-        let second = index
-            .search(SearchRequest { text: "river".to_owned(), limit: 4, offset: 8, ..Default::default() })
-            .await
-            .unwrap();
-        let slugs: Vec<&str> = second.hits.iter().map(|hit| hit.slug.as_str()).collect();
-        assert_eq!(slugs, ["d4", "m4", "d5", "m5"]);
-        assert_eq!(second.total, 12);
+        split.stage(&keys, staged.clone(), 2).unwrap();
+        let whole_dir = tempfile::tempdir().unwrap();
+        let whole = SearchIndex::open(whole_dir.path(), false).await.unwrap();
+        whole.commit(None, &[on_disk, staged].concat(), 2).unwrap();
+
+        let page = |index: Arc<SearchIndex>, offset: usize| async move {
+            let request =
+                SearchRequest { text: "river".to_owned(), limit: 4, offset, count: true, ..Default::default() };
+            let results = index.search(request).await.unwrap();
+            (results.hits.into_iter().map(|hit| (hit.slug, hit.score)).collect::<Vec<_>>(), results.total)
+        };
+        for offset in [0, 4, 8] {
+            let (merged, total) = page(split.clone(), offset).await;
+            assert_eq!(total, 12);
+            assert_eq!((merged.clone(), total), page(whole.clone(), offset).await, "page at {offset}");
+            // A shorter name scores higher: the two lists interleave.
+            let mut pairs: Vec<&str> = merged.iter().map(|(slug, _)| &slug[1..]).collect();
+            pairs.dedup();
+            assert_eq!(pairs.len(), 2, "{merged:?}");
+        }
     }
 
     #[tokio::test]
@@ -944,5 +969,23 @@ mod tests {
         assert_eq!(index.overlay.pending().0, 1);
         index.flush().unwrap();
         assert_eq!(index.durable(), 4, "the flush records the last generation seen, changed or not");
+    }
+
+    #[tokio::test]
+    async fn highlights_of_a_staged_document_mark_its_current_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), false).await.unwrap();
+        index.commit(None, &[city("b", "Beta Town")], 1).unwrap();
+        let highlighted = |index: Arc<SearchIndex>| async move {
+            let request = SearchRequest { text: "alpha".to_owned(), limit: 10, highlights: true, ..Default::default() };
+            let results = index.search(request).await.unwrap();
+            let title = &results.hits[0].highlights[0];
+            (title.snippet.clone(), title.ranges.clone())
+        };
+        index.stage(&["CITY:a".to_owned()], vec![city("a", "Alpha Town")], 2).unwrap();
+        assert_eq!(highlighted(index.clone()).await, ("Alpha Town".to_owned(), vec![(0, 5)]));
+        // The next overlay holds another text at the same address.
+        index.stage(&["CITY:a".to_owned()], vec![city("a", "New Alpha Town")], 3).unwrap();
+        assert_eq!(highlighted(index.clone()).await, ("New Alpha Town".to_owned(), vec![(4, 9)]));
     }
 }
