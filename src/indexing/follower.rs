@@ -42,10 +42,14 @@ pub struct ChangeEvent {
 }
 
 /// Applies everything the index has not seen, until it has seen the store's generation.
-/// Staged changes go to disk once they are `flush_after` old.
+/// Staged changes go to disk once they are `flush_after` old (or `FLUSH_DOCS` many): with
+/// `Duration::ZERO`, everything is on disk when it returns.
 pub async fn catch_up(indexer: &Indexer, store: &Store, flush_after: Duration) -> Result<(), Error> {
     let index = indexer.index();
     loop {
+        if index.flush_due(FLUSH_DOCS, flush_after).is_ok() {
+            flush(indexer).await?;
+        }
         let applied = index.applied();
         // Read before the outbox: every write up to `current` is in the outbox by now.
         let current = store.generation().await?;
@@ -84,9 +88,6 @@ pub async fn catch_up(indexer: &Indexer, store: &Store, flush_after: Duration) -
             .await
             .map_err(|error| Error::Internal(error.into()))??;
         publish(indexer, store, applied, last).await?;
-        if index.flush_due(FLUSH_DOCS, flush_after).is_ok() {
-            flush(indexer).await?;
-        }
     }
 }
 
@@ -177,11 +178,7 @@ pub(super) fn spawn(indexer: Arc<Indexer>, store: Store, poll: Duration, flush_a
                 () = tokio::time::sleep(poll) => {}
                 () = due => {}
             }
-            let caught_up = match catch_up(&indexer, &store, flush_after).await {
-                Ok(()) if indexer.index().flush_due(FLUSH_DOCS, flush_after).is_ok() => flush(&indexer).await,
-                other => other,
-            };
-            match caught_up {
+            match catch_up(&indexer, &store, flush_after).await {
                 Ok(()) => failures = 0,
                 Err(error) => {
                     failures += 1;

@@ -57,7 +57,6 @@ impl Indexer {
             changes: broadcast::Sender::new(CHANGE_BACKLOG),
         });
         follower::catch_up(&indexer, store, Duration::ZERO).await?;
-        follower::flush(&indexer).await?;
         Ok(indexer)
     }
 

@@ -278,15 +278,20 @@ impl SearchIndex {
     /// A key whose document is what the index already shows (a neighbour whose indexed
     /// text the write did not change) is left as it is.
     pub fn stage(&self, keys: &[String], docs: Vec<IndexDoc>, generation: i64) -> Result<(), Error> {
-        let mut docs: HashMap<String, IndexDoc> = docs.into_iter().map(|doc| (doc.key(), doc)).collect();
-        let view = self.overlay.view();
+        let mut docs: HashMap<String, (IndexDoc, u64)> = docs
+            .into_iter()
+            .map(|doc| {
+                let digest = doc.digest();
+                (doc.key(), (doc, digest))
+            })
+            .collect();
         let disk = self.reader.searcher();
         let mut changed = Vec::with_capacity(keys.len());
         for key in keys {
-            let new = docs.get(key).map(IndexDoc::digest);
-            let shown = match view.hidden.binary_search(&Term::from_field_text(self.fields.key, key)) {
-                Ok(_) => self.overlay.digest(key)?,
-                Err(_) => self.digest_on_disk(&disk, key)?,
+            let new = docs.get(key).map(|(_, digest)| *digest);
+            let shown = match self.overlay.digest(key)? {
+                Some(pending) => pending,
+                None => self.digest_on_disk(&disk, key)?,
             };
             if new != shown {
                 changed.push(key.clone());
@@ -331,7 +336,7 @@ impl SearchIndex {
     /// Writes `docs` to disk in one commit that records `generation`, reloads the reader,
     /// and drops from the overlay what the disk now holds. With `keys`, each listed entry
     /// is deleted first (an upsert, idempotent); without, the whole index is replaced.
-    /// A commit older than the disk's (a flush that a rebuild overtook) is skipped.
+    /// A commit older than the disk's is skipped: the payload never goes backwards.
     /// Blocking: run it off the async workers.
     pub fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
         let started = std::time::Instant::now();
@@ -360,7 +365,7 @@ impl SearchIndex {
             }
         }
         for doc in docs {
-            writer.add_document(to_document(&self.fields, doc))?;
+            writer.add_document(to_document(&self.fields, doc, doc.digest()))?;
         }
         let payload = Payload { schema: SCHEMA_VERSION, generation };
         let mut commit = writer.prepare_commit()?;
@@ -665,8 +670,8 @@ impl SearchIndex {
     }
 }
 
-/// The tantivy document of an entity.
-fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
+/// The tantivy document of an entity, whose `IndexDoc::digest` is `digest`.
+fn to_document(f: &Fields, doc: &IndexDoc, digest: u64) -> TantivyDocument {
     let kind = doc.kind.as_str();
     let mut out = doc!(
         f.key => doc.key(),
@@ -679,7 +684,7 @@ fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
         f.body_plain => format!("{}\n{}", doc.body, doc.context),
         f.facets => Facet::from_path(["type", kind]),
         f.node => doc.node.clone(),
-        f.digest => doc.digest(),
+        f.digest => digest,
     );
     if let Some(category) = &doc.category {
         out.add_text(f.category, category);
@@ -889,6 +894,14 @@ mod tests {
         }
     }
 
+    /// An index on disk in a new directory, holding `docs` at generation `generation`.
+    async fn index_of(docs: &[IndexDoc], generation: i64) -> (tempfile::TempDir, Arc<SearchIndex>) {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), false).await.unwrap();
+        index.commit(None, docs, generation).unwrap();
+        (dir, index)
+    }
+
     async fn found(index: &Arc<SearchIndex>, text: &str) -> (Vec<String>, usize) {
         let request =
             SearchRequest { text: text.to_owned(), limit: 10, count: true, facets: true, ..Default::default() };
@@ -898,9 +911,7 @@ mod tests {
 
     #[tokio::test]
     async fn staged_documents_are_searched_in_memory_and_hide_their_disk_versions_until_flushed() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = SearchIndex::open(dir.path(), false).await.unwrap();
-        index.commit(None, &[city("a", "Alpha Town"), city("b", "Beta Town")], 1).unwrap();
+        let (dir, index) = index_of(&[city("a", "Alpha Town"), city("b", "Beta Town")], 1).await;
         let keys = ["CITY:a".to_owned(), "CITY:b".to_owned()];
         // `a` renamed, `b` deleted.
         index.stage(&keys, vec![city("a", "Gamma Town")], 2).unwrap();
@@ -929,14 +940,10 @@ mod tests {
             (0..6).map(|n| city(&format!("d{n}"), &format!("River {}", "x ".repeat(n)))).collect();
         let staged: Vec<IndexDoc> =
             (0..6).map(|n| city(&format!("m{n}"), &format!("River {}", "y ".repeat(n)))).collect();
-        let dir = tempfile::tempdir().unwrap();
-        let split = SearchIndex::open(dir.path(), false).await.unwrap();
-        split.commit(None, &on_disk, 1).unwrap();
+        let (_dir, split) = index_of(&on_disk, 1).await;
         let keys: Vec<String> = staged.iter().map(IndexDoc::key).collect();
         split.stage(&keys, staged.clone(), 2).unwrap();
-        let whole_dir = tempfile::tempdir().unwrap();
-        let whole = SearchIndex::open(whole_dir.path(), false).await.unwrap();
-        whole.commit(None, &[on_disk, staged].concat(), 2).unwrap();
+        let (_whole_dir, whole) = index_of(&[on_disk, staged].concat(), 2).await;
 
         let page = |index: Arc<SearchIndex>, offset: usize| async move {
             let request =
@@ -957,9 +964,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_document_that_did_not_change_is_not_staged_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = SearchIndex::open(dir.path(), false).await.unwrap();
-        index.commit(None, &[city("a", "Alpha Town"), city("b", "Beta Town")], 1).unwrap();
+        let (_dir, index) = index_of(&[city("a", "Alpha Town"), city("b", "Beta Town")], 1).await;
         let keys = ["CITY:a".to_owned(), "CITY:b".to_owned()];
         index.stage(&keys, vec![city("a", "Alpha Town"), city("b", "Beta Town")], 2).unwrap();
         assert_eq!(index.overlay.pending().0, 0, "both are on disk as they are");
@@ -973,9 +978,7 @@ mod tests {
 
     #[tokio::test]
     async fn highlights_of_a_staged_document_mark_its_current_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = SearchIndex::open(dir.path(), false).await.unwrap();
-        index.commit(None, &[city("b", "Beta Town")], 1).unwrap();
+        let (_dir, index) = index_of(&[city("b", "Beta Town")], 1).await;
         let highlighted = |index: Arc<SearchIndex>| async move {
             let request = SearchRequest { text: "alpha".to_owned(), limit: 10, highlights: true, ..Default::default() };
             let results = index.search(request).await.unwrap();

@@ -37,12 +37,12 @@ impl View {
     }
 }
 
-/// One pending key: the generation that last wrote it and its document, or `None` when
-/// that write deleted it (or made it unsearchable).
+/// One pending key: the generation that last wrote it and its document with its digest,
+/// or `None` when that write deleted it (or made it unsearchable).
 #[derive(Clone)]
 struct Entry {
     generation: i64,
-    doc: Option<IndexDoc>,
+    doc: Option<(IndexDoc, u64)>,
 }
 
 /// What one flush commits to disk: every pending key with its document, up to a generation.
@@ -84,7 +84,7 @@ impl Overlay {
         }
     }
 
-    /// The state searches read now. Its `hidden` keys are sorted.
+    /// The state searches read now.
     pub fn view(&self) -> Arc<View> {
         self.view.read().map(|view| view.clone()).unwrap_or_default()
     }
@@ -94,16 +94,16 @@ impl Overlay {
         self.pending.lock().map(|pending| (pending.entries.len(), pending.since)).unwrap_or((0, None))
     }
 
-    /// Makes `docs` searchable: each of `keys` is replaced by its document in `docs`, or
-    /// hidden when it has none. Blocking (an in-memory index build): run it off the async
-    /// workers.
-    pub fn stage(&self, keys: &[String], docs: Vec<IndexDoc>, generation: i64) -> Result<(), Error> {
+    /// Makes `docs` (each with its digest) searchable: each of `keys` is replaced by its
+    /// document in `docs`, or hidden when it has none. Blocking (an in-memory index
+    /// build): run it off the async workers.
+    pub fn stage(&self, keys: &[String], docs: Vec<(IndexDoc, u64)>, generation: i64) -> Result<(), Error> {
         let mut pending = self.pending.lock().map_err(|_| poisoned())?;
         pending.generation = pending.generation.max(generation);
         if keys.is_empty() {
             return Ok(());
         }
-        let mut docs: HashMap<String, IndexDoc> = docs.into_iter().map(|doc| (doc.key(), doc)).collect();
+        let mut docs: HashMap<String, (IndexDoc, u64)> = docs.into_iter().map(|doc| (doc.0.key(), doc)).collect();
         for key in keys {
             pending.entries.insert(key.clone(), Entry { generation, doc: docs.remove(key) });
         }
@@ -111,11 +111,11 @@ impl Overlay {
         self.publish(&pending)
     }
 
-    /// The digest of the document pending under `key`: `None` when it is pending as
-    /// deleted, or not pending.
-    pub fn digest(&self, key: &str) -> Result<Option<u64>, Error> {
+    /// What is pending under `key`: `None` when nothing is, `Some(None)` when it is
+    /// pending as deleted, else the digest of its pending document.
+    pub fn digest(&self, key: &str) -> Result<Option<Option<u64>>, Error> {
         let pending = self.pending.lock().map_err(|_| poisoned())?;
-        Ok(pending.entries.get(key).and_then(|entry| entry.doc.as_ref()).map(IndexDoc::digest))
+        Ok(pending.entries.get(key).map(|entry| entry.doc.as_ref().map(|(_, digest)| *digest)))
     }
 
     /// Everything pending, to commit to disk.
@@ -123,7 +123,8 @@ impl Overlay {
         let pending = self.pending.lock().map_err(|_| poisoned())?;
         let mut keys: Vec<String> = pending.entries.keys().cloned().collect();
         keys.sort();
-        let docs = keys.iter().filter_map(|key| pending.entries[key].doc.clone()).collect();
+        let docs =
+            keys.iter().filter_map(|key| pending.entries[key].doc.as_ref().map(|(doc, _)| doc.clone())).collect();
         Ok(Batch { keys, docs, generation: pending.generation })
     }
 
@@ -153,8 +154,8 @@ impl Overlay {
             let mut keys: Vec<&String> = pending.entries.keys().collect();
             keys.sort();
             for key in &keys {
-                if let Some(doc) = &pending.entries[*key].doc {
-                    writer.add_document(to_document(&self.fields, doc))?;
+                if let Some((doc, digest)) = &pending.entries[*key].doc {
+                    writer.add_document(to_document(&self.fields, doc, *digest))?;
                 }
             }
             let index = writer.finalize()?;
