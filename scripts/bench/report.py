@@ -540,7 +540,8 @@ def main():
         "## 6. Cold start, index build, memory",
         "",
         "Cold start: from spawning the server to the first answered Point query (polled every 5 ms), with the index "
-        "present (warm page cache) and with the index directory deleted (rebuilt from the database at start). "
+        "present (warm page cache) and with the index directory deleted (rebuilt from the database at start); "
+        "the server is not pinned here, so a rebuild has both cores. "
         "Index build: dataset JSON size (10^6 bytes) over the build time, taken from "
         + "; ".join(sorted({s["startup"]["build_method"] for _, s in sizes_of(http) if s.get("startup")}) or ["n/a"])
         + ". Peak memory: `VmHWM` of the server with the response cache after all its load runs (anonymous and "

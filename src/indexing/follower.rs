@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::documents::{self, Scope};
@@ -22,6 +22,7 @@ use super::Indexer;
 use crate::error::Error;
 use crate::model::edit::ChangeKind;
 use crate::model::EntityRef;
+use crate::search::IndexDoc;
 use crate::store::{Store, ALL_KEYS, NOTIFY_CHANNEL};
 
 /// How many outbox rows one commit applies at most.
@@ -97,19 +98,43 @@ pub async fn flush(indexer: &Indexer) -> Result<(), Error> {
     tokio::task::spawn_blocking(move || this.flush()).await.map_err(|error| Error::Internal(error.into()))?
 }
 
-/// Rebuilds the whole index from the store at its current generation.
+/// How many pages of documents the reader may be ahead of the index writer.
+const PAGES_AHEAD: usize = 2;
+
+/// Rebuilds the whole index from the store at its current generation, reading the graph
+/// page by page on this task while a blocking thread feeds each page to the writer.
 async fn rebuild(indexer: &Indexer, store: &Store, reason: &str) -> Result<(), Error> {
     let index = indexer.index();
     let applied = index.applied();
     let generation = store.generation().await?;
     tracing::info!(index_dir = %index.dir().display(), from = applied, to = generation, reason, "rebuilding the search index");
-    let docs = documents::collect(store, &Scope::All).await?;
-    tracing::info!(documents = docs.len(), "the graph is read: indexing it");
+    // `None` says the graph was read to the end: a channel closed without it is a reader
+    // that failed, and the writer then keeps nothing of the rebuild.
+    let (pages, mut received) = mpsc::channel::<Option<Vec<IndexDoc>>>(PAGES_AHEAD);
     let this = index.clone();
-    tokio::task::spawn_blocking(move || this.commit(None, &docs, generation))
-        .await
-        .map_err(|error| Error::Internal(error.into()))??;
-    tracing::info!(documents = index.len(), generation, "search index rebuilt");
+    let writer = tokio::task::spawn_blocking(move || {
+        let pages = std::iter::from_fn(move || match received.blocking_recv() {
+            Some(Some(docs)) => Some(Ok(docs)),
+            Some(None) => None,
+            None => Some(Err(Error::Internal(anyhow::anyhow!("the graph was not read to the end")))),
+        });
+        this.rebuild(pages, generation)
+    });
+    let read = documents::stream(store, documents::PAGE, |docs| {
+        let pages = &pages;
+        async move { pages.send(Some(docs)).await.is_ok() }
+    })
+    .await;
+    if let Ok(true) = read {
+        tracing::info!("the graph is read: committing the index");
+        let _ = pages.send(None).await;
+    }
+    drop(pages);
+    let written = writer.await.map_err(|error| Error::Internal(error.into()))?;
+    // The reader's error first; a reader stopped by the writer reports the writer's.
+    read?;
+    let documents = written?;
+    tracing::info!(documents, generation, "search index rebuilt");
     if applied >= 0 && generation > applied {
         publish(indexer, store, applied, generation).await?;
     } else {

@@ -8,8 +8,9 @@ use tantivy::tokenizer::{
 use tantivy::Index;
 
 /// Bump when fields, analyzers or the storage format change: an index of another version
-/// is rebuilt at startup. (2: columns without zstd; 3: the stored `node`; 4: `digest`.)
-pub const SCHEMA_VERSION: u32 = 4;
+/// is rebuilt at startup. (2: columns without zstd; 3: the stored `node`; 4: `digest`;
+/// 5: `*_plain` without frequencies and positions.)
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// English words, lowercased, accents folded, stemmed ("skiing" -> "ski").
 pub const STEMMED: &str = "ag_stemmed";
@@ -48,11 +49,13 @@ impl Fields {
     pub fn build() -> (Schema, Fields) {
         let mut builder = Schema::builder();
         let text = |analyzer: &str, stored: bool| {
-            let options = TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(analyzer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            );
+            // The plain words only match typos and prefixes, whose queries score every
+            // match alike and never read frequencies or positions: leaving them out
+            // saves a part of the indexing work and of the index.
+            let record =
+                if analyzer == PLAIN { IndexRecordOption::Basic } else { IndexRecordOption::WithFreqsAndPositions };
+            let options = TextOptions::default()
+                .set_indexing_options(TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(record));
             if stored {
                 options.set_stored()
             } else {

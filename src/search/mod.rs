@@ -119,6 +119,11 @@ const FEW_MATCHES: usize = 3;
 /// Indexes of at most this many entities are searched on the calling task.
 const INLINE_DOCS: u64 = 10_000;
 
+/// A rebuild's indexing buffer per thread: a segment is written out once its buffer is
+/// this full, so a rebuild's memory stays flat however large the graph (100k entities
+/// make a few such segments, which tantivy merges as it goes).
+const REBUILD_BUDGET: usize = 40_000_000;
+
 /// The search index; share it behind an `Arc`.
 pub struct SearchIndex {
     fields: Fields,
@@ -339,13 +344,64 @@ impl SearchIndex {
     /// A commit older than the disk's is skipped: the payload never goes backwards.
     /// Blocking: run it off the async workers.
     pub fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
+        self.write(generation, keys.is_none(), |writer, fields| {
+            match keys {
+                Some(keys) => {
+                    for key in keys {
+                        writer.delete_term(Term::from_field_text(fields.key, key));
+                    }
+                }
+                None => {
+                    writer.delete_all_documents()?;
+                }
+            }
+            for doc in docs {
+                writer.add_document(to_document(fields, doc, doc.digest()))?;
+            }
+            Ok(docs.len())
+        })
+        .map(drop)
+    }
+
+    /// Replaces the whole index with the documents `pages` yields, as they come, in one
+    /// commit that records `generation`: a reader can shape the next page while the
+    /// writer's threads index this one, and only a page at a time is held. An error from
+    /// `pages` discards everything written since the last commit. Returns how many
+    /// documents were written. Blocking: run it off the async workers.
+    pub fn rebuild(
+        &self,
+        pages: impl Iterator<Item = Result<Vec<IndexDoc>, Error>>,
+        generation: i64,
+    ) -> Result<usize, Error> {
+        self.write(generation, true, |writer, fields| {
+            writer.delete_all_documents()?;
+            let mut written = 0;
+            for page in pages {
+                for doc in page? {
+                    writer.add_document(to_document(fields, &doc, doc.digest()))?;
+                    written += 1;
+                }
+            }
+            Ok(written)
+        })
+    }
+
+    /// Runs `fill` on the writer and commits what it wrote, recording `generation`; on an
+    /// error nothing it wrote is kept. A `full` write (a rebuild) gets a writer of its own
+    /// with every core.
+    fn write(
+        &self,
+        generation: i64,
+        full: bool,
+        fill: impl FnOnce(&mut IndexWriter, &Fields) -> Result<usize, Error>,
+    ) -> Result<usize, Error> {
         let started = std::time::Instant::now();
         let mut slot = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
         if generation < self.durable() {
-            return Ok(());
+            return Ok(0);
         }
-        if keys.is_none() {
-            // A rebuild gets every core and a large buffer; only one writer may exist.
+        if full {
+            // Only one writer may exist.
             drop(slot.take());
             *slot = Some(large_writer(&self.index)?);
         }
@@ -354,24 +410,25 @@ impl SearchIndex {
             *slot = Some(small_writer(&self.index)?);
         }
         let writer = slot.as_mut().ok_or_else(|| Error::Internal(anyhow::anyhow!("no index writer")))?;
-        match keys {
-            Some(keys) => {
-                for key in keys {
-                    writer.delete_term(Term::from_field_text(self.fields.key, key));
+        let written = match fill(writer, &self.fields).and_then(|written| {
+            let payload = Payload { schema: SCHEMA_VERSION, generation };
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&serde_json::to_string(&payload).map_err(|error| Error::Internal(error.into()))?);
+            commit.commit()?;
+            Ok(written)
+        }) {
+            Ok(written) => written,
+            Err(error) => {
+                // Whatever was added or deleted since the last commit is dropped with it.
+                let _ = writer.rollback();
+                if full {
+                    drop(slot.take());
+                    *slot = Some(small_writer(&self.index)?);
                 }
+                return Err(error);
             }
-            None => {
-                writer.delete_all_documents()?;
-            }
-        }
-        for doc in docs {
-            writer.add_document(to_document(&self.fields, doc, doc.digest()))?;
-        }
-        let payload = Payload { schema: SCHEMA_VERSION, generation };
-        let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&serde_json::to_string(&payload).map_err(|error| Error::Internal(error.into()))?);
-        commit.commit()?;
-        if keys.is_none() {
+        };
+        if full {
             drop(slot.take());
             *slot = Some(small_writer(&self.index)?);
         }
@@ -380,8 +437,8 @@ impl SearchIndex {
         drop(slot);
         self.overlay.flushed(generation)?;
         crate::metrics::get().index_commit(started.elapsed(), self.len(), generation);
-        tracing::debug!(documents = docs.len(), generation, full = keys.is_none(), "search index committed");
-        Ok(())
+        tracing::debug!(documents = written, generation, full, "search index committed");
+        Ok(written)
     }
 
     /// Runs a search: on the calling task when the index is small, else on a blocking
@@ -839,10 +896,10 @@ fn small_writer(index: &Index) -> Result<IndexWriter, Error> {
     Ok(index.writer_with_num_threads(1, 15_000_000)?)
 }
 
-/// The writer for rebuilds: every core (up to 4), each with a large buffer.
+/// The writer for rebuilds: every core (up to 4), each with a buffer of `REBUILD_BUDGET`.
 fn large_writer(index: &Index) -> Result<IndexWriter, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    Ok(index.writer_with_num_threads(threads, 100_000_000 * threads)?)
+    Ok(index.writer_with_num_threads(threads, REBUILD_BUDGET * threads)?)
 }
 
 /// Opens the index in `dir` with its payload, or creates an empty one (wiping anything
@@ -974,6 +1031,28 @@ mod tests {
         assert_eq!(index.overlay.pending().0, 1);
         index.flush().unwrap();
         assert_eq!(index.durable(), 4, "the flush records the last generation seen, changed or not");
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_is_written_page_by_page_and_one_that_fails_keeps_nothing_of_itself() {
+        let (dir, index) = index_of(&[city("a", "Alpha Town")], 1).await;
+        let pages = vec![Ok(vec![city("b", "Beta Town")]), Err(Error::Internal(anyhow::anyhow!("the reader failed")))];
+        assert!(index.rebuild(pages.into_iter(), 2).is_err());
+        assert_eq!(index.durable(), 1);
+        assert_eq!(found(&index, "town").await, (vec!["a".to_owned()], 1), "the index it was to replace");
+
+        let pages =
+            (0..3).map(|n| Ok(vec![city(&format!("p{n}"), "Paged Town"), city(&format!("q{n}"), "Queued Town")]));
+        assert_eq!(index.rebuild(pages, 3).unwrap(), 6);
+        assert_eq!(index.durable(), 3);
+        assert_eq!(found(&index, "alpha").await.1, 0, "a rebuild replaces the whole index");
+        assert_eq!(found(&index, "town").await.1, 6);
+        // The writer after a rebuild (or a failed one) still commits changes.
+        index.commit(Some(&["CITY:p0".to_owned()]), &[city("p0", "Renamed Village")], 4).unwrap();
+        assert_eq!(found(&index, "town").await.1, 5);
+        drop(index);
+        let reopened = SearchIndex::open(dir.path(), false).await.unwrap();
+        assert_eq!((reopened.applied(), found(&reopened, "village").await.1), (4, 1));
     }
 
     #[tokio::test]
