@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use achievement_graph::indexing::{collect, Indexer, Scope};
+use achievement_graph::indexing::{collect_all, Indexer};
 use achievement_graph::model::generate::generate;
 use achievement_graph::search::{IndexDoc, SearchIndex, SearchRequest, SCHEMA_VERSION};
 use achievement_graph::store::Store;
@@ -290,7 +290,7 @@ fn prepare(rt: &Runtime, settings: &Settings, entities: usize) -> Data {
                 let index = Indexer::open(&index_dir, &store).await.expect("the index builds").index().clone();
                 let index_s = started.elapsed().as_secs_f64();
                 eprintln!("[{entities}] indexed {} documents in {index_s:.1} s", index.len());
-                let docs = collect(&store, &Scope::All).await.expect("the documents are read");
+                let docs = collect_all(&store).await.expect("the documents are read");
                 (index, docs, import_s, index_s)
             });
             drop(dataset);
@@ -341,7 +341,7 @@ fn prepare(rt: &Runtime, settings: &Settings, entities: usize) -> Data {
                     Some(docs) => docs.clone(),
                     None => {
                         let store = Store::connect(&store_url).await.expect("the cached store opens");
-                        collect(&store, &Scope::All).await.expect("the documents are read")
+                        collect_all(&store).await.expect("the documents are read")
                     }
                 };
                 let started = Instant::now();

@@ -70,6 +70,18 @@ pub async fn collect(store: &Store, scope: &Scope) -> Result<Vec<IndexDoc>, Erro
     shape(store, &Entities::of(store, scope).await?, &mut Texts::default()).await
 }
 
+/// Reads every searchable entity's document at once (for tools that need them all, such
+/// as the benchmarks feeding the same documents to other engines; a rebuild streams).
+pub async fn collect_all(store: &Store) -> Result<Vec<IndexDoc>, Error> {
+    let mut all = Vec::new();
+    stream(store, PAGE, |docs| {
+        all.extend(docs);
+        async { true }
+    })
+    .await?;
+    Ok(all)
+}
+
 /// The texts that spans point into, kept from one page to the next: entities added
 /// together cite the same documents, so a page mostly reuses the last page's texts.
 #[derive(Default)]

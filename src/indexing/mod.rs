@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, Notify};
 
-pub use documents::{collect, Scope};
+pub use documents::{collect, collect_all, Scope};
 pub use follower::{ChangeEvent, Follower};
 
 use crate::error::Error;
