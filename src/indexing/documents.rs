@@ -89,12 +89,20 @@ struct Texts(HashMap<String, String>);
 
 impl Texts {
     /// Holds the texts of exactly the documents `spans` point into (unknown ones aside),
-    /// reading only those the last page did not cite.
-    async fn cover<'a>(&mut self, store: &Store, spans: impl Iterator<Item = &'a Span>) -> Result<(), Error> {
+    /// reading only those the last page did not cite and those not `loaded` already.
+    async fn cover<'a>(
+        &mut self,
+        store: &Store,
+        spans: impl Iterator<Item = &'a Span>,
+        loaded: &[Document],
+    ) -> Result<(), Error> {
         let wanted: HashSet<&str> = spans.map(|span| span.document.as_str()).collect();
         self.0.retain(|id, _| wanted.contains(id.as_str()));
-        let missing: Vec<String> =
-            wanted.into_iter().filter(|id| !self.0.contains_key(*id)).map(str::to_owned).collect();
+        let missing: Vec<String> = wanted
+            .into_iter()
+            .filter(|id| !self.0.contains_key(*id) && !loaded.iter().any(|d| d.id == *id))
+            .map(str::to_owned)
+            .collect();
         for document in store.by_ids::<Document>(&missing).await? {
             self.0.insert(document.id, document.text);
         }
@@ -209,9 +217,15 @@ async fn shape(store: &Store, entities: &Entities, texts: &mut Texts) -> Result<
         .filter_map(|o| o.source.as_ref())
         .chain(events.iter().filter_map(|e| e.source.as_ref()))
         .chain(statistics.iter().map(|s| &s.source));
-    texts.cover(store, spans).await?;
-    let cut: HashMap<&str, CharIndex<'_>> =
-        texts.0.iter().map(|(id, text)| (id.as_str(), CharIndex::new(text))).collect();
+    texts.cover(store, spans, documents).await?;
+    let loaded = documents.iter().map(|d| (d.id.as_str(), d.text.as_str()));
+    let cut: HashMap<&str, CharIndex<'_>> = texts
+        .0
+        .iter()
+        .map(|(id, text)| (id.as_str(), text.as_str()))
+        .chain(loaded)
+        .map(|(id, text)| (id, CharIndex::new(text)))
+        .collect();
     let excerpt = |span: &Span| {
         cut.get(span.document.as_str()).and_then(|d| d.slice(span.start, span.end)).unwrap_or("").to_owned()
     };

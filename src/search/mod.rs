@@ -335,25 +335,18 @@ impl SearchIndex {
         if batch.keys.is_empty() {
             return Ok(());
         }
-        self.commit(Some(&batch.keys), &batch.docs, batch.generation)
+        self.commit(&batch.keys, &batch.docs, batch.generation)
     }
 
     /// Writes `docs` to disk in one commit that records `generation`, reloads the reader,
-    /// and drops from the overlay what the disk now holds. With `keys`, each listed entry
-    /// is deleted first (an upsert, idempotent); without, the whole index is replaced.
+    /// and drops from the overlay what the disk now holds. Each entry of `keys` is deleted
+    /// first (an upsert, idempotent); `rebuild` replaces the whole index instead.
     /// A commit older than the disk's is skipped: the payload never goes backwards.
     /// Blocking: run it off the async workers.
-    pub fn commit(&self, keys: Option<&[String]>, docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
-        self.write(generation, keys.is_none(), |writer, fields| {
-            match keys {
-                Some(keys) => {
-                    for key in keys {
-                        writer.delete_term(Term::from_field_text(fields.key, key));
-                    }
-                }
-                None => {
-                    writer.delete_all_documents()?;
-                }
+    pub fn commit(&self, keys: &[String], docs: &[IndexDoc], generation: i64) -> Result<(), Error> {
+        self.write(generation, false, |writer, fields| {
+            for key in keys {
+                writer.delete_term(Term::from_field_text(fields.key, key));
             }
             for doc in docs {
                 writer.add_document(to_document(fields, doc, doc.digest()))?;
@@ -955,7 +948,7 @@ mod tests {
     async fn index_of(docs: &[IndexDoc], generation: i64) -> (tempfile::TempDir, Arc<SearchIndex>) {
         let dir = tempfile::tempdir().unwrap();
         let index = SearchIndex::open(dir.path(), false).await.unwrap();
-        index.commit(None, docs, generation).unwrap();
+        index.rebuild(std::iter::once(Ok(docs.to_vec())), generation).unwrap();
         (dir, index)
     }
 
@@ -1048,7 +1041,7 @@ mod tests {
         assert_eq!(found(&index, "alpha").await.1, 0, "a rebuild replaces the whole index");
         assert_eq!(found(&index, "town").await.1, 6);
         // The writer after a rebuild (or a failed one) still commits changes.
-        index.commit(Some(&["CITY:p0".to_owned()]), &[city("p0", "Renamed Village")], 4).unwrap();
+        index.commit(&["CITY:p0".to_owned()], &[city("p0", "Renamed Village")], 4).unwrap();
         assert_eq!(found(&index, "town").await.1, 5);
         drop(index);
         let reopened = SearchIndex::open(dir.path(), false).await.unwrap();
