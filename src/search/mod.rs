@@ -1013,6 +1013,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn pages_of_every_entity_keep_their_order_when_the_overlay_is_flushed_between_them() {
+        let on_disk: Vec<IndexDoc> = (0..40).map(|n| city(&format!("d{n:02}"), &format!("Town {n}"))).collect();
+        let (_dir, index) = index_of(&on_disk, 1).await;
+        let pages = |index: Arc<SearchIndex>, text: &'static str| async move {
+            let mut pages = Vec::new();
+            for offset in (0..56).step_by(7) {
+                let request = SearchRequest { text: text.to_owned(), limit: 7, offset, ..Default::default() };
+                pages.push(
+                    index.search(request).await.unwrap().hits.into_iter().map(|hit| hit.slug).collect::<Vec<_>>(),
+                );
+            }
+            pages
+        };
+        for (generation, text) in [(2, ""), (3, "town"), (4, "town OR renamed OR staged")] {
+            // Renamed and new entities, in the overlay.
+            let staged: Vec<IndexDoc> = (generation as usize..40)
+                .step_by(3)
+                .map(|n| city(&format!("d{n:02}"), &format!("Renamed {generation} town {n}")))
+                .chain((0..5).map(|n| city(&format!("m{generation}{n}"), &format!("Staged town {n}"))))
+                .collect();
+            let keys: Vec<String> = staged.iter().map(IndexDoc::key).collect();
+            index.stage(&keys, staged, generation).unwrap();
+            let before = pages(index.clone(), text).await;
+            index.flush().unwrap();
+            assert_eq!(index.overlay.pending().0, 0);
+            let after = pages(index.clone(), text).await;
+            assert_eq!(before, after, "`{text}`: the order before and after the flush");
+            let mut all: Vec<String> = after.concat();
+            let listed = all.len();
+            all.sort();
+            all.dedup();
+            assert_eq!(all.len(), listed, "`{text}`: no entity listed twice");
+        }
+    }
+
+    #[tokio::test]
     async fn a_document_that_did_not_change_is_not_staged_again() {
         let (_dir, index) = index_of(&[city("a", "Alpha Town"), city("b", "Beta Town")], 1).await;
         let keys = ["CITY:a".to_owned(), "CITY:b".to_owned()];

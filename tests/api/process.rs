@@ -90,22 +90,23 @@ impl Server {
 
     /// Returns the slugs of the entities of `types` a search for `query` finds.
     pub async fn search(&self, query: &str, types: Value) -> Vec<String> {
+        self.search_nodes(query, types).await.iter().map(|node| node["slug"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// Returns the nodes a search finds (statistics with their slug, cities with their slug
+    /// and name), best first.
+    pub async fn search_nodes(&self, query: &str, types: Value) -> Vec<Value> {
         let body = self
             .post(
                 r#"query($q: String!, $t: [SearchType!]) { search(query: $q, types: $t, first: 100) {
-                    edges { node { ... on Statistic { slug } ... on City { slug } } } } }"#,
+                    edges { node { ... on Statistic { slug } ... on City { slug name } } } } }"#,
                 json!({ "q": query, "t": types }),
                 false,
             )
             .await
             .expect("the server answers");
         assert!(body.get("errors").is_none(), "{body:#}");
-        body["data"]["search"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["node"]["slug"].as_str().unwrap().to_owned())
-            .collect()
+        body["data"]["search"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"].clone()).collect()
     }
 
     /// Returns the char span (start, end) of `needle` in the bundled article.
