@@ -1,21 +1,16 @@
-//! The index schema: field handles, analyzers and the schema version.
+//! The index schema: field handles and the schema version (the analyzers they name are
+//! in `analysis`).
 
 use tantivy::schema::FacetOptions;
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
-};
-use tantivy::Index;
+
+use super::analysis::{PINYIN, PLAIN, STEMMED};
 
 /// Bump when fields, analyzers or the storage format change: an index of another version
 /// is rebuilt at startup. (2: columns without zstd; 3: the stored `node`; 4: `digest`;
-/// 5: `*_plain` without frequencies and positions.)
-pub const SCHEMA_VERSION: u32 = 5;
-
-/// English words, lowercased, accents folded, stemmed ("skiing" -> "ski").
-pub const STEMMED: &str = "ag_stemmed";
-/// The same words unstemmed: the vocabulary for typos, prefixes and suggestions.
-pub const PLAIN: &str = "ag_plain";
+/// 5: `*_plain` without frequencies and positions; 6: the mixed-script analyzer and
+/// `pinyin`.)
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Handles on every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +27,9 @@ pub struct Fields {
     pub context: Field,
     pub title_plain: Field,
     pub body_plain: Field,
+    /// The pinyin of the title's Han words (`analysis::pinyin::index_text`), searched
+    /// by Latin query words with a lower boost.
+    pub pinyin: Field,
     pub category: Field,
     /// Slugs of the cities an entity belongs to, for the city filter.
     pub city: Field,
@@ -52,8 +50,11 @@ impl Fields {
             // The plain words only match typos and prefixes, whose queries score every
             // match alike and never read frequencies or positions: leaving them out
             // saves a part of the indexing work and of the index.
-            let record =
-                if analyzer == PLAIN { IndexRecordOption::Basic } else { IndexRecordOption::WithFreqsAndPositions };
+            let record = match analyzer {
+                PLAIN => IndexRecordOption::Basic,
+                PINYIN => IndexRecordOption::WithFreqs,
+                _ => IndexRecordOption::WithFreqsAndPositions,
+            };
             let options = TextOptions::default()
                 .set_indexing_options(TextFieldIndexing::default().set_tokenizer(analyzer).set_index_option(record));
             if stored {
@@ -71,6 +72,7 @@ impl Fields {
             context: builder.add_text_field("context", text(STEMMED, false)),
             title_plain: builder.add_text_field("title_plain", text(PLAIN, false)),
             body_plain: builder.add_text_field("body_plain", text(PLAIN, false)),
+            pinyin: builder.add_text_field("pinyin", text(PINYIN, false)),
             category: builder.add_text_field("category", STRING),
             city: builder.add_text_field("city", STRING),
             facets: builder.add_facet_field("facets", FacetOptions::default()),
@@ -79,57 +81,4 @@ impl Fields {
         };
         (builder.build(), fields)
     }
-}
-
-/// Returns the stemming analyzer used for `title`, `body` and `context`.
-pub fn stemmed_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .build()
-}
-
-/// Returns the unstemmed analyzer used for the `*_plain` fields.
-pub fn plain_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
-}
-
-/// Registers both analyzers on an index.
-pub fn register_analyzers(index: &Index) {
-    index.tokenizers().register(STEMMED, stemmed_analyzer());
-    index.tokenizers().register(PLAIN, plain_analyzer());
-}
-
-/// One analyzed word: its stem, its unstemmed form, and its byte range in the text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    pub stem: String,
-    pub plain: String,
-    pub from: usize,
-    pub to: usize,
-}
-
-/// Splits text into words the way the index does.
-pub fn words(text: &str) -> Vec<Word> {
-    let mut stemmed = stemmed_analyzer();
-    let mut plain = plain_analyzer();
-    let mut stems = stemmed.token_stream(text);
-    let mut plains = plain.token_stream(text);
-    let mut out = Vec::new();
-    while stems.advance() && plains.advance() {
-        let (stem, plain) = (stems.token(), plains.token());
-        out.push(Word {
-            stem: stem.text.clone(),
-            plain: plain.text.clone(),
-            from: plain.offset_from,
-            to: plain.offset_to,
-        });
-    }
-    out
 }

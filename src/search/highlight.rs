@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::fields::Word;
+use super::analysis::Word;
 use super::query::{typo_budget, Clause};
 
 /// Texts up to this many chars are returned whole; longer ones are cut around the matches.
@@ -28,12 +28,33 @@ pub struct Highlight {
 /// (the search expands only words the index does not hold).
 pub fn matches(tokens: &[Word], clauses: &[Clause], typos: &dyn Fn(&Word) -> bool) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
+    let mut by_position: Option<Vec<Vec<&Word>>> = None;
     for clause in clauses {
         match clause {
             Clause::Phrase(phrase) if !phrase.is_empty() => {
-                for window in tokens.windows(phrase.len()) {
-                    if window.iter().zip(phrase).all(|(token, word)| token.stem == word.stem) {
-                        ranges.push((window[0].from, window[phrase.len() - 1].to));
+                // By position: a sub-word (长春 inside 长春市) shares its word's position.
+                let at = by_position.get_or_insert_with(|| {
+                    let mut at: Vec<Vec<&Word>> = Vec::new();
+                    for token in tokens {
+                        if at.len() <= token.position {
+                            at.resize_with(token.position + 1, Vec::new);
+                        }
+                        at[token.position].push(token);
+                    }
+                    at
+                });
+                for first in tokens.iter().filter(|token| token.stem == phrase[0].stem) {
+                    let mut end = Some(first.to);
+                    for (i, word) in phrase.iter().enumerate().skip(1) {
+                        let next =
+                            at.get(first.position + i).and_then(|words| words.iter().find(|t| t.stem == word.stem));
+                        end = next.map(|t| t.to);
+                        if end.is_none() {
+                            break;
+                        }
+                    }
+                    if let Some(end) = end {
+                        ranges.push((first.from, end));
                     }
                 }
             }
@@ -87,7 +108,7 @@ fn within(a: &str, b: &str, budget: usize) -> bool {
 /// Builds the highlight of one field, or `None` when nothing in it matched.
 #[cfg(test)]
 pub fn highlight(field: &str, text: &str, clauses: &[Clause]) -> Option<Highlight> {
-    highlight_words(field, text, &super::fields::words(text), clauses, &|_| true)
+    highlight_words(field, text, &super::analysis::words(text), clauses, &|_| true)
 }
 
 /// Builds the highlight of one field from its text and the text's words (`words(text)`,
@@ -189,7 +210,7 @@ mod tests {
     fn typos_are_marked_only_for_words_the_search_expanded() {
         let text = "The Festival, misspelt festiwal.";
         let clauses = parse("festival").clauses;
-        let tokens = crate::search::fields::words(text);
+        let tokens = crate::search::analysis::words(text);
         let expanded = highlight_words("name", text, &tokens, &clauses, &|_| true).unwrap();
         assert_eq!(marked(&expanded), ["Festival", "festiwal"]);
         let exact = highlight_words("name", text, &tokens, &clauses, &|_| false).unwrap();
@@ -210,6 +231,18 @@ mod tests {
         assert!(highlight.snippet.starts_with('…') && highlight.snippet.ends_with('…'));
         assert!(highlight.snippet.chars().count() <= SNIPPET_CHARS + 2);
         assert_eq!(marked(&highlight), ["Vasaloppet"]);
+    }
+
+    #[test]
+    fn chinese_words_and_phrases_are_marked_in_char_ranges() {
+        let text = "长春电影制片厂 (Changchun Film Studio) 在长春市";
+        let words = highlight("name", text, &parse("电影 长春").clauses).unwrap();
+        assert_eq!(marked(&words), ["长春电影", "长春"]);
+        assert_eq!(words.ranges[0], (0, 4), "char ranges, not bytes");
+        let phrase = highlight("name", text, &parse("\"film studio 在 长春\"").clauses).unwrap();
+        assert_eq!(marked(&phrase), ["Film Studio) 在长春"]);
+        let traditional = highlight("name", "長春電影製片廠", &parse("电影").clauses).unwrap();
+        assert_eq!(marked(&traditional), ["電影"]);
     }
 
     #[test]

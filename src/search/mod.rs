@@ -5,6 +5,7 @@
 //! position) it applied in its commit payload. It knows no store: `crate::indexing`
 //! reads the store and feeds it documents (`IndexDoc`) to commit.
 
+pub mod analysis;
 mod facets;
 mod fields;
 mod highlight;
@@ -145,7 +146,7 @@ pub struct SearchIndex {
     /// Stored titles and bodies split into words for highlighting, by searcher
     /// generation and document: a long text (the article) is analyzed once, not on
     /// every search that shows it.
-    words: Cache<WordsKey, Arc<Vec<fields::Word>>, ByWords>,
+    words: Cache<WordsKey, Arc<Vec<analysis::Word>>, ByWords>,
 }
 
 /// A stored field of one document in one searcher generation: (generation, segment,
@@ -156,8 +157,8 @@ type WordsKey = (u64, u32, u32, u8);
 #[derive(Clone)]
 struct ByWords;
 
-impl Weighter<WordsKey, Arc<Vec<fields::Word>>> for ByWords {
-    fn weight(&self, _: &WordsKey, words: &Arc<Vec<fields::Word>>) -> u64 {
+impl Weighter<WordsKey, Arc<Vec<analysis::Word>>> for ByWords {
+    fn weight(&self, _: &WordsKey, words: &Arc<Vec<analysis::Word>>) -> u64 {
         words.len() as u64 + 1
     }
 }
@@ -217,7 +218,7 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, dir: &Path, applied: i64) -> Result<Self, Error> {
-        fields::register_analyzers(&index);
+        analysis::register(&index);
         let (_, fields) = Fields::build();
         let writer = small_writer(&index)?;
         // A process killed during a commit can leave files the last commit does not
@@ -464,7 +465,8 @@ impl SearchIndex {
         let mut warnings = parsed.warnings.clone();
         let mut results = self.run(&searchers, &parsed, &known, &filters, Occur::Must, request)?;
         // Suggestions depend on how well the whole query matched, before any fallback.
-        let suggestions = if results.total < FEW_MATCHES { self.suggestions(&searchers, &parsed)? } else { Vec::new() };
+        let suggestions =
+            if results.total < FEW_MATCHES { self.suggestions(&searchers, &parsed, &known)? } else { Vec::new() };
         if results.total == 0 && parsed.clauses.len() > 1 {
             let loose = self.run(&searchers, &parsed, &known, &filters, Occur::Should, request)?;
             if loose.total > 0 {
@@ -554,11 +556,11 @@ impl SearchIndex {
                         // The overlay is built afresh for every change, its generations
                         // and addresses repeat: its few texts are analyzed each time.
                         let words = if in_overlay {
-                            Arc::new(fields::words(&value))
+                            Arc::new(analysis::words(&value))
                         } else {
                             let key = (generation, address.segment_ord, address.doc_id, which);
                             let words = self.words.get_or_insert_with(&key, || {
-                                Ok::<_, std::convert::Infallible>(Arc::new(fields::words(&value)))
+                                Ok::<_, std::convert::Infallible>(Arc::new(analysis::words(&value)))
                             });
                             words.unwrap_or_else(|never| match never {})
                         };
@@ -599,12 +601,13 @@ impl SearchIndex {
     }
 
     /// Returns the query's words (searched or excluded) that the index holds as typed, in
-    /// a title or a body: those are not expanded for typos. One dictionary lookup per
+    /// a title, a body or the pinyin of a title: those are not expanded for typos, nor
+    /// corrected by did-you-mean. One dictionary lookup per
     /// word, segment and field; a read error counts as not held.
     fn known_words<'q>(&self, searchers: &Searchers, parsed: &'q ParsedQuery) -> HashSet<&'q str> {
         let knows = |word: &str| {
             searchers.all().flat_map(Searcher::segment_readers).any(|segment| {
-                [self.fields.title_plain, self.fields.body_plain].into_iter().any(|field| {
+                [self.fields.title_plain, self.fields.body_plain, self.fields.pinyin].into_iter().any(|field| {
                     segment
                         .inverted_index(field)
                         .ok()
@@ -625,8 +628,14 @@ impl SearchIndex {
     }
 
     /// Did-you-mean: each word the index does not know, replaced by the closest word it
-    /// knows (fewest edits, then most frequent); up to three alternatives.
-    fn suggestions(&self, searchers: &Searchers, parsed: &ParsedQuery) -> Result<Vec<String>, Error> {
+    /// knows (fewest edits, then most frequent); up to three alternatives. Words in
+    /// `known`, and Chinese, Japanese or Korean words, are kept as typed.
+    fn suggestions(
+        &self,
+        searchers: &Searchers,
+        parsed: &ParsedQuery,
+        known: &HashSet<&str>,
+    ) -> Result<Vec<String>, Error> {
         let words: Vec<&str> = parsed
             .clauses
             .iter()
@@ -647,7 +656,11 @@ impl SearchIndex {
         let mut alternatives: Vec<Vec<String>> = Vec::new();
         let mut corrected_any = false;
         for word in &words {
-            if vocabulary.contains_key(*word) || recent.contains_key(*word) {
+            if known.contains(word)
+                || analysis::cjk::is_cjk(word)
+                || vocabulary.contains_key(*word)
+                || recent.contains_key(*word)
+            {
                 alternatives.push(vec![word.to_string()]);
                 continue;
             }
@@ -709,7 +722,9 @@ impl SearchIndex {
                 let mut stream = inverted.terms().stream().map_err(|error| Error::Internal(error.into()))?;
                 while stream.advance() {
                     let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
-                    if term.chars().any(|c| c.is_ascii_digit()) {
+                    // Never proposed: numbers, and Chinese, Japanese or Korean words (a
+                    // sub-word of the index is half a word).
+                    if term.chars().any(|c| c.is_ascii_digit()) || analysis::cjk::is_cjk(term) {
                         continue;
                     }
                     *vocabulary.entry(term.to_owned()).or_default() += u64::from(stream.value().doc_freq);
@@ -736,6 +751,10 @@ fn to_document(f: &Fields, doc: &IndexDoc, digest: u64) -> TantivyDocument {
         f.node => doc.node.clone(),
         f.digest => digest,
     );
+    let pinyin = analysis::pinyin::index_text(&doc.title);
+    if !pinyin.is_empty() {
+        out.add_text(f.pinyin, pinyin);
+    }
     if let Some(category) = &doc.category {
         out.add_text(f.category, category);
         out.add_facet(f.facets, Facet::from_path(["category", category.as_str()]));

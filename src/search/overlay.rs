@@ -17,7 +17,8 @@ use tantivy::indexer::SingleSegmentIndexWriter;
 use tantivy::query::TermSetQuery;
 use tantivy::{Index, ReloadPolicy, Searcher, Term};
 
-use super::fields::{self, Fields};
+use super::analysis;
+use super::fields::Fields;
 use super::{to_document, IndexDoc};
 use crate::error::Error;
 
@@ -149,7 +150,7 @@ impl Overlay {
         } else {
             let (schema, _) = Fields::build();
             let index = Index::create_in_ram(schema);
-            fields::register_analyzers(&index);
+            analysis::register(&index);
             let mut writer = SingleSegmentIndexWriter::new(index, BUILD_BUDGET)?;
             let mut keys: Vec<&String> = pending.entries.keys().collect();
             keys.sort();

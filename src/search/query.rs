@@ -6,7 +6,8 @@ use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuer
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
-use super::fields::{words, Fields, Word};
+use super::analysis::{query_words, Word};
+use super::fields::Fields;
 
 /// Queries longer than this many chars are cut, with a warning.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -38,10 +39,11 @@ pub struct ParsedQuery {
     pub warnings: Vec<String>,
 }
 
-/// How many typos a word of this length may contain and still match.
+/// How many typos a word of this length may contain and still match: none in numbers,
+/// nor in Chinese, Japanese or Korean words (one character changes the word).
 pub fn typo_budget(word: &str) -> u8 {
     let length = word.chars().count();
-    if word.chars().all(|c| c.is_ascii_digit()) {
+    if word.chars().all(|c| c.is_ascii_digit()) || super::analysis::cjk::is_cjk(word) {
         0
     } else if length >= 9 {
         2
@@ -71,7 +73,7 @@ pub fn parse(input: &str) -> ParsedQuery {
     let mut negate_next = false;
     for (i, piece) in text.split('"').enumerate() {
         if i % 2 == 1 {
-            let phrase = words(piece);
+            let phrase = query_words(piece);
             push(&mut parsed, negate_next, (!phrase.is_empty()).then_some(Clause::Phrase(phrase)));
             negate_next = false;
             continue;
@@ -121,8 +123,9 @@ pub fn parse(input: &str) -> ParsedQuery {
                 parts = token.split(':').filter(|part| !part.is_empty()).collect();
             }
             for part in parts {
-                let clause = word_clause(&mut parsed, part);
-                push(&mut parsed, negate, clause);
+                for clause in word_clauses(&mut parsed, part) {
+                    push(&mut parsed, negate, Some(clause));
+                }
             }
         }
     }
@@ -153,18 +156,24 @@ pub fn parse(input: &str) -> ParsedQuery {
     parsed
 }
 
-/// Turns one typed word into a clause: a prefix when it ends in `*`, a phrase when the
-/// analyzer splits it (`3,071`, `FAW-Volkswagen`), else a word.
-fn word_clause(parsed: &mut ParsedQuery, raw: &str) -> Option<Clause> {
+/// Turns one typed word into clauses: a prefix when it ends in `*`, a phrase when the
+/// analyzer splits it (`3,071`, `FAW-Volkswagen`), else a word. Chinese has no spaces:
+/// the words of a Han run (汽车集团 is 汽车 and 集团) are searched each on its own, as
+/// words typed apart are; they make no phrase, since the index holds a longer word's
+/// sub-words at its position (电影 inside 长春电影制片厂).
+fn word_clauses(parsed: &mut ParsedQuery, raw: &str) -> Vec<Clause> {
     let (body, prefix) = match raw.strip_suffix('*') {
         Some(body) => (body.trim_end_matches('*'), true),
         None => (raw, false),
     };
-    let mut analyzed = words(body);
+    let analyzed = query_words(body);
     if prefix {
         match analyzed.as_slice() {
+            [word] if word.is_cjk() => {
+                parsed.warnings.push(format!("`{raw}`: prefixes are for words in Latin letters; searched without `*`"))
+            }
             [word] if word.plain.chars().count() >= MIN_PREFIX_CHARS => {
-                return Some(Clause::Prefix(word.plain.clone()))
+                return vec![Clause::Prefix(word.plain.clone())]
             }
             [_] => parsed.warnings.push(format!(
                 "`{raw}` is too short for a prefix search (at least {MIN_PREFIX_CHARS} letters): searched as a word"
@@ -173,10 +182,13 @@ fn word_clause(parsed: &mut ParsedQuery, raw: &str) -> Option<Clause> {
             _ => parsed.warnings.push(format!("`{raw}`: a prefix must be a single word; searched without `*`")),
         }
     }
+    if analyzed.len() > 1 && analyzed.iter().any(Word::is_cjk) {
+        return analyzed.into_iter().map(Clause::Word).collect();
+    }
     match analyzed.len() {
-        0 => None,
-        1 => analyzed.pop().map(Clause::Word),
-        _ => Some(Clause::Phrase(analyzed)),
+        0 => Vec::new(),
+        1 => analyzed.into_iter().map(Clause::Word).collect(),
+        _ => vec![Clause::Phrase(analyzed)],
     }
 }
 
@@ -229,6 +241,8 @@ const BODY_BOOST: f32 = 1.0;
 /// Typo and prefix matches score a small constant, so exact matches rank first.
 const TITLE_LOOSE_BOOST: f32 = 0.4;
 const BODY_LOOSE_BOOST: f32 = 0.15;
+/// A word in Latin letters also matches the pinyin of Han titles, below a title match.
+const PINYIN_BOOST: f32 = 0.8;
 
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, boost))
@@ -251,6 +265,10 @@ pub fn clause_query(fields: &Fields, clause: &Clause, known: &dyn Fn(&str) -> bo
             for (field, boost) in stemmed {
                 let query = TermQuery::new(term(field, &word.stem), IndexRecordOption::WithFreqs);
                 should.push((Occur::Should, boosted(Box::new(query), boost)));
+            }
+            if word.plain.bytes().all(|b| b.is_ascii_lowercase()) {
+                let query = TermQuery::new(term(fields.pinyin, &word.plain), IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, boosted(Box::new(query), PINYIN_BOOST)));
             }
             let distance = typo_budget(&word.plain);
             if distance > 0 && !known(&word.plain) {
@@ -361,7 +379,23 @@ mod tests {
         let known = format!("{:?}", clause_query(&fields, &clause, &|word| word == "skiing"));
         assert_eq!(unknown.matches("FuzzyTermQuery").count(), 2, "{unknown}");
         assert_eq!(known.matches("FuzzyTermQuery").count(), 0, "{known}");
-        assert_eq!(known.matches("TermQuery").count(), 3, "the stem, in title, context and body: {known}");
+        assert_eq!(
+            known.matches("TermQuery").count(),
+            4,
+            "the stem, in title, context and body, and the word in the pinyin of titles: {known}"
+        );
+    }
+
+    #[test]
+    fn chinese_words_are_searched_each_on_its_own_and_without_typos() {
+        let parsed = parse("第一汽车 长春电影制片厂 FAW-大众");
+        assert_eq!(plains(&parsed.clauses), ["第一", "汽车", "长春电影制片厂", "faw", "大众"]);
+        assert_eq!(typo_budget("长春电影制片厂"), 0);
+        let quoted = parse("\"长春 电影\"");
+        assert_eq!(plains(&quoted.clauses), ["\"长春 电影\""]);
+        let prefix = parse("长春*");
+        assert_eq!(plains(&prefix.clauses), ["长春"]);
+        assert!(prefix.warnings[0].contains("Latin"), "{:?}", prefix.warnings);
     }
 
     #[test]

@@ -250,10 +250,13 @@ pub(crate) fn new_slug(
     Ok(slug)
 }
 
-/// Lowercase ASCII words of `name` joined by hyphens, at most about 60 chars.
+/// Lowercase ASCII words of `name` joined by hyphens, at most about 60 chars; Chinese
+/// words become their pinyin (长春电影制片厂 is `changchun-dianying-zhipianchang`).
 fn slugify(name: &str) -> String {
+    let words = crate::search::analysis::pinyin::slug_words(name);
     let mut slug = String::new();
-    for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in words.iter().flat_map(|word| word.split(|c: char| !c.is_ascii_alphanumeric())).filter(|w| !w.is_empty())
+    {
         if slug.len() + word.len() > 60 && !slug.is_empty() {
             break;
         }
@@ -272,7 +275,11 @@ mod tests {
     #[test]
     fn slugs_are_made_from_names() {
         assert_eq!(slugify("Changchun’s 2nd Film Festival!"), "changchun-s-2nd-film-festival");
-        assert_eq!(slugify("长春"), "");
+        assert_eq!(slugify("长春"), "changchun");
+        assert_eq!(slugify("中国第一汽车集团有限公司"), "zhongguo-diyi-qichejituan-youxiangongsi");
+        assert_eq!(slugify("一汽-大众 FAW-Volkswagen"), "yiqi-dazhong-faw-volkswagen");
+        assert_eq!(slugify("重庆 & 厦门"), "chongqing-xiamen");
+        assert_eq!(slugify("カメラ"), "", "Kana has no romanization here");
     }
 
     #[test]
