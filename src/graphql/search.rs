@@ -49,7 +49,13 @@ pub struct Highlight {
     /// The GraphQL field the text comes from, e.g. `summary` or `source.excerpt`.
     pub field: String,
     pub snippet: String,
+    /// The matched parts as ranges of chars (Unicode scalar values), as Rust, Python
+    /// and `Array.from(snippet)` count them.
     pub ranges: Vec<TextRange>,
+    /// The same ranges in UTF-16 code units, as JavaScript's `String.slice` counts them
+    /// (they differ from `ranges` after a char outside the Basic Multilingual Plane, such
+    /// as an emoji or a rare Han character).
+    pub utf16_ranges: Vec<TextRange>,
 }
 
 /// A char range, start inclusive, end exclusive.
@@ -137,14 +143,30 @@ impl SearchEdge {
     async fn highlights(&self) -> Vec<Highlight> {
         self.highlights
             .iter()
-            .map(|h| Highlight {
-                field: h.field.clone(),
-                snippet: h.snippet.clone(),
-                ranges: h
-                    .ranges
-                    .iter()
-                    .map(|&(start, end)| TextRange { start: start as i32, end: end as i32 })
-                    .collect(),
+            .map(|h| {
+                // UTF-16 offset of each char of the snippet, and of its end.
+                let mut utf16: Vec<usize> = Vec::with_capacity(h.snippet.len() + 1);
+                let mut at = 0;
+                for c in h.snippet.chars() {
+                    utf16.push(at);
+                    at += c.len_utf16();
+                }
+                utf16.push(at);
+                let in_utf16 = |char_at: usize| utf16.get(char_at).copied().unwrap_or(at) as i32;
+                Highlight {
+                    field: h.field.clone(),
+                    snippet: h.snippet.clone(),
+                    ranges: h
+                        .ranges
+                        .iter()
+                        .map(|&(start, end)| TextRange { start: start as i32, end: end as i32 })
+                        .collect(),
+                    utf16_ranges: h
+                        .ranges
+                        .iter()
+                        .map(|&(start, end)| TextRange { start: in_utf16(start), end: in_utf16(end) })
+                        .collect(),
+                }
             })
             .collect()
     }

@@ -4,6 +4,7 @@
 mod auth;
 mod batching;
 mod cache;
+mod chinese;
 mod crash;
 mod dataset;
 mod etags;

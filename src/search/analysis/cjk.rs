@@ -6,14 +6,9 @@ use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
 
-/// The segmenter, its dictionary loaded on first use (about 100 ms): text without Han
-/// characters never loads it.
+/// The segmenter, its dictionary loaded on first use (about 100 ms in a release build):
+/// a graph without Han characters never loads it.
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
-
-/// Loads the dictionary now, so that the first Chinese text does not wait for it.
-pub fn warm_up() {
-    LazyLock::force(&JIEBA);
-}
 
 /// The scripts the tokenizer tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
