@@ -805,14 +805,6 @@ impl Searchers {
         count: bool,
         facets: bool,
     ) -> Result<Found, Error> {
-        let Some(overlay) = &self.overlay else {
-            let top = TopDocs::with_limit(wanted).and_offset(offset);
-            let (top, total, facets) = collect(&self.disk, query, top, count, facets, &self.disk)?;
-            let top = top.into_iter().map(|((score, _), at)| (score, false, at)).collect();
-            return Ok(Found { top, total, facets });
-        };
-        let statistics = Summed(&self.disk, overlay);
-        let top = || TopDocs::with_limit(offset + wanted);
         let disk_query: Box<dyn Query> = match &self.hidden {
             Some(hidden) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, query.box_clone()),
@@ -820,6 +812,14 @@ impl Searchers {
             ])),
             None => query.box_clone(),
         };
+        let Some(overlay) = &self.overlay else {
+            let top = TopDocs::with_limit(wanted).and_offset(offset);
+            let (top, total, facets) = collect(&self.disk, disk_query.as_ref(), top, count, facets, &self.disk)?;
+            let top = top.into_iter().map(|((score, _), at)| (score, false, at)).collect();
+            return Ok(Found { top, total, facets });
+        };
+        let statistics = Summed(&self.disk, overlay);
+        let top = || TopDocs::with_limit(offset + wanted);
         let (disk_top, disk_total, disk_facets) =
             collect(&self.disk, disk_query.as_ref(), top(), count, facets, &statistics)?;
         let (recent_top, recent_total, recent_facets) = collect(overlay, query, top(), count, facets, &statistics)?;
@@ -1065,6 +1065,19 @@ mod tests {
             all.dedup();
             assert_eq!(all.len(), listed, "`{text}`: no entity listed twice");
         }
+    }
+
+    #[tokio::test]
+    async fn an_overlay_of_deletions_alone_hides_them_and_typo_searches_still_run() {
+        let (_dir, index) = index_of(&[city("a", "Poseidonia"), city("b", "Beta Town")], 1).await;
+        index.stage(&["CITY:a".to_owned()], Vec::new(), 2).unwrap();
+        assert_eq!(index.overlay.pending().0, 1);
+        // A word no longer in the index is expanded for typos: an automaton query, which
+        // used to panic on the overlay's empty segment.
+        assert_eq!(found(&index, "poseidonia").await, (vec![], 0));
+        assert_eq!(found(&index, "").await.1, 1, "the deleted city is hidden before the flush");
+        index.flush().unwrap();
+        assert_eq!(found(&index, "").await.1, 1);
     }
 
     #[tokio::test]

@@ -25,7 +25,7 @@ use crate::error::Error;
 /// What a search reads of the overlay: one consistent state.
 #[derive(Clone, Default)]
 pub(super) struct View {
-    /// The overlay's documents; `None` while nothing is pending.
+    /// The overlay's documents; `None` while no document is pending (deletions may be).
     pub searcher: Option<Searcher>,
     /// Every pending key, to hide from the disk index.
     pub hidden: Vec<Term>,
@@ -145,8 +145,17 @@ impl Overlay {
     /// Builds the overlay's index afresh from the pending documents (a few, in memory: a
     /// rebuild costs less than tantivy's deletes and merges would) and shows it.
     fn publish(&self, pending: &Pending) -> Result<(), Error> {
+        let hidden = || {
+            let mut keys: Vec<&String> = pending.entries.keys().collect();
+            keys.sort();
+            keys.into_iter().map(|key| Term::from_field_text(self.fields.key, key)).collect()
+        };
         let view = if pending.entries.is_empty() {
             View::default()
+        } else if pending.entries.values().all(|entry| entry.doc.is_none()) {
+            // Only deletions: nothing to search here (and a segment without documents
+            // makes tantivy's automaton queries panic), only keys to hide.
+            View { searcher: None, hidden: hidden() }
         } else {
             let (schema, _) = Fields::build();
             let index = Index::create_in_ram(schema);
@@ -161,10 +170,7 @@ impl Overlay {
             }
             let index = writer.finalize()?;
             let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-            View {
-                searcher: Some(reader.searcher()),
-                hidden: keys.into_iter().map(|key| Term::from_field_text(self.fields.key, key)).collect(),
-            }
+            View { searcher: Some(reader.searcher()), hidden: hidden() }
         };
         *self.view.write().map_err(|_| poisoned())? = Arc::new(view);
         Ok(())
