@@ -656,11 +656,8 @@ impl SearchIndex {
         let mut alternatives: Vec<Vec<String>> = Vec::new();
         let mut corrected_any = false;
         for word in &words {
-            if known.contains(word)
-                || analysis::cjk::is_cjk(word)
-                || vocabulary.contains_key(*word)
-                || recent.contains_key(*word)
-            {
+            // `known` holds every word the vocabularies below hold, and the pinyin's.
+            if known.contains(word) || analysis::cjk::is_cjk(word) {
                 alternatives.push(vec![word.to_string()]);
                 continue;
             }

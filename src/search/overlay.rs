@@ -145,11 +145,9 @@ impl Overlay {
     /// Builds the overlay's index afresh from the pending documents (a few, in memory: a
     /// rebuild costs less than tantivy's deletes and merges would) and shows it.
     fn publish(&self, pending: &Pending) -> Result<(), Error> {
-        let hidden = || {
-            let mut keys: Vec<&String> = pending.entries.keys().collect();
-            keys.sort();
-            keys.into_iter().map(|key| Term::from_field_text(self.fields.key, key)).collect()
-        };
+        let mut keys: Vec<&String> = pending.entries.keys().collect();
+        keys.sort();
+        let hidden = || keys.iter().map(|key| Term::from_field_text(self.fields.key, key)).collect();
         let view = if pending.entries.is_empty() {
             View::default()
         } else if pending.entries.values().all(|entry| entry.doc.is_none()) {
@@ -161,8 +159,6 @@ impl Overlay {
             let index = Index::create_in_ram(schema);
             analysis::register(&index);
             let mut writer = SingleSegmentIndexWriter::new(index, BUILD_BUDGET)?;
-            let mut keys: Vec<&String> = pending.entries.keys().collect();
-            keys.sort();
             for key in &keys {
                 if let Some((doc, digest)) = &pending.entries[*key].doc {
                     writer.add_document(to_document(&self.fields, doc, *digest))?;

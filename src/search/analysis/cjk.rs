@@ -51,16 +51,29 @@ pub struct Segment {
     pub inner: bool,
 }
 
+/// Whether every char of `text` is a Han character.
+pub fn is_han(text: &str) -> bool {
+    text.chars().all(|c| script(c) == Script::Han)
+}
+
+/// Han characters folded to simplified (長春 is 长春), char for char.
+pub fn fold(text: &str) -> String {
+    fast2s::convert(text)
+}
+
+/// The byte offset of each char of `run`, then the run's length.
+fn char_bounds(run: &str) -> Vec<usize> {
+    run.char_indices().map(|(i, _)| i).chain(std::iter::once(run.len())).collect()
+}
+
 /// Segments a run of Han characters. Each word is followed by its sub-words when
 /// `inner` is set (what the index holds, so that 长春 finds 长春市), as jieba's search
 /// mode finds them: the 2- and 3-character dictionary words inside a longer word.
 pub fn segment_han(run: &str, inner: bool) -> Vec<Segment> {
-    let folded = fast2s::convert(run);
+    let folded = fold(run);
     // Folding maps a char to a char: the folded text's char `i` is the run's char `i`.
-    let mut bytes: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
-    bytes.push(run.len());
-    let folded_chars: Vec<char> = folded.chars().collect();
-    if folded_chars.len() + 1 != bytes.len() {
+    let bytes = char_bounds(run);
+    if folded.chars().count() + 1 != bytes.len() {
         // Not one to one after all: segment the run as written.
         return segment_folded(run, &bytes, inner);
     }
@@ -99,8 +112,7 @@ fn segment_folded(folded: &str, bytes: &[usize], inner: bool) -> Vec<Segment> {
 
 /// Cuts a run of Kana or Hangul into overlapping bigrams (a single char stays whole).
 pub fn bigrams(run: &str) -> Vec<Segment> {
-    let mut bytes: Vec<usize> = run.char_indices().map(|(i, _)| i).collect();
-    bytes.push(run.len());
+    let bytes = char_bounds(run);
     let chars = bytes.len() - 1;
     if chars <= 1 {
         return vec![Segment { from: 0, to: run.len(), text: run.to_owned(), inner: false }];

@@ -97,7 +97,7 @@ pub fn index_text(text: &str) -> String {
     }
     let mut out: Vec<String> = Vec::new();
     tokens(text, Mode::Index, |token| {
-        if !token.text.chars().all(|c| cjk::script(c) == Script::Han) {
+        if !cjk::is_han(&token.text) {
             return;
         }
         let Some(readings) = readings(&token.text) else { return };
@@ -123,7 +123,7 @@ pub fn slug_words(name: &str) -> Vec<String> {
     });
     let mut out = Vec::new();
     for (word, mut inner) in words {
-        if !word.text.chars().all(|c| cjk::script(c) == Script::Han) {
+        if !cjk::is_han(&word.text) {
             if !cjk::is_cjk(&word.text) {
                 out.push(word.text.to_lowercase());
             }
@@ -144,7 +144,7 @@ pub fn slug_words(name: &str) -> Vec<String> {
                     }
                     None => {
                         let c = name[at..].chars().next().map_or(1, char::len_utf8);
-                        let text = fold_one(&name[at..at + c]);
+                        let text = cjk::fold(&name[at..at + c]);
                         pieces.push(tantivy::tokenizer::Token {
                             offset_from: at,
                             offset_to: at + c,
@@ -159,11 +159,6 @@ pub fn slug_words(name: &str) -> Vec<String> {
         out.extend(pieces.iter().filter_map(|piece| syllables(&piece.text).map(|s| s.concat())));
     }
     out
-}
-
-/// A char as the index holds it (simplified).
-fn fold_one(c: &str) -> String {
-    cjk::segment_han(c, false).into_iter().next().map_or_else(|| c.to_owned(), |segment| segment.text)
 }
 
 #[cfg(test)]
