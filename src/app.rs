@@ -20,6 +20,7 @@ use crate::http::{
 };
 use crate::indexing::Indexer;
 use crate::model::dataset::Dataset;
+use crate::search::Synonyms;
 use crate::store::{redact, Store};
 
 /// A built server, bound to its port but not yet serving.
@@ -68,7 +69,16 @@ impl App {
         if clients.explorer && clients.only_trusted_documents {
             tracing::warn!("the explorer is off: --only-trusted-documents refuses the documents it sends");
         }
+        let synonyms = match &config.synonyms {
+            Some(path) => {
+                let synonyms = Synonyms::read_file(path)?;
+                tracing::info!(file = %path.display(), entries = synonyms.len(), "synonyms");
+                synonyms
+            }
+            None => Synonyms::default(),
+        };
         let (store, indexer) = open_storage(&config.storage.database_url, &config.storage.index_dir).await?;
+        indexer.index().set_synonyms(synonyms);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|error| Error::InvalidInput(format!("cannot listen on {}: {error}", config.listen)))?;

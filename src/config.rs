@@ -139,6 +139,11 @@ pub struct Config {
     /// rest), `false` (the engine answers everything) or `verify` (both run and must agree).
     #[arg(long, env = "AG_FAST_PATH", value_enum, default_value_t = FastPath::On)]
     pub fast_path: FastPath,
+    /// A synonyms file in the Solr format: `VW, Volkswagen` for equivalents, `FAW => FAW
+    /// Group, First Automobile Works` one way. Applied at query time: a change needs a
+    /// restart, never a reindex.
+    #[arg(long, env = "AG_SYNONYMS")]
+    pub synonyms: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -295,6 +300,7 @@ impl Config {
             ws_max_subscriptions: 20,
             response_cache_mb: 64,
             fast_path: FastPath::On,
+            synonyms: None,
             limits: LimitArgs::default(),
             clients: ClientArgs::default(),
         }

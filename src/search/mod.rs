@@ -6,16 +6,18 @@
 //! reads the store and feeds it documents (`IndexDoc`) to commit.
 
 pub mod analysis;
+mod expand;
 mod facets;
 mod fields;
 mod highlight;
 mod overlay;
 mod query;
+pub mod synonyms;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
@@ -32,9 +34,12 @@ pub use facets::{EXACT_MATCHES as FACET_EXACT_MATCHES, SAMPLE_EVERY as FACET_SAM
 pub use fields::SCHEMA_VERSION;
 pub use highlight::Highlight;
 pub use query::{parse as parse_query, MAX_CLAUSES, MAX_QUERY_CHARS};
+pub use synonyms::Synonyms;
 
 use crate::error::Error;
 use crate::model::EntityKind;
+use analysis::Word;
+use expand::Group;
 use fields::Fields;
 use overlay::Overlay;
 use query::{Clause, ParsedQuery};
@@ -147,6 +152,8 @@ pub struct SearchIndex {
     /// generation and document: a long text (the article) is analyzed once, not on
     /// every search that shows it.
     words: Cache<WordsKey, Arc<Vec<analysis::Word>>, ByWords>,
+    /// The synonym rules searches apply (none unless set).
+    synonyms: RwLock<Arc<Synonyms>>,
 }
 
 /// A stored field of one document in one searcher generation: (generation, segment,
@@ -238,7 +245,19 @@ impl SearchIndex {
             durable: AtomicI64::new(applied),
             vocabulary: Mutex::new(None),
             words: Cache::with_weighter(1024, WORDS_CACHED, ByWords),
+            synonyms: RwLock::new(Arc::default()),
         })
+    }
+
+    /// Sets the synonym rules that searches from now on apply.
+    pub fn set_synonyms(&self, synonyms: Synonyms) {
+        if let Ok(mut slot) = self.synonyms.write() {
+            *slot = Arc::new(synonyms);
+        }
+    }
+
+    fn synonyms(&self) -> Arc<Synonyms> {
+        self.synonyms.read().map(|slot| slot.clone()).unwrap_or_default()
     }
 
     /// Returns the last generation the index has applied (and announced).
@@ -462,13 +481,17 @@ impl SearchIndex {
             Searchers { disk: self.reader.searcher(), overlay: view.searcher.clone(), hidden: view.hiding() };
         let filters = self.filters(request, &parsed);
         let known = self.known_words(&searchers, &parsed);
+        let expanded = self.expand(&searchers, &parsed, &known);
         let mut warnings = parsed.warnings.clone();
-        let mut results = self.run(&searchers, &parsed, &known, &filters, Occur::Must, request)?;
+        let mut results = self.run(&searchers, &expanded, &known, &filters, Occur::Must, request)?;
         // Suggestions depend on how well the whole query matched, before any fallback.
-        let suggestions =
-            if results.total < FEW_MATCHES { self.suggestions(&searchers, &parsed, &known)? } else { Vec::new() };
+        let suggestions = if results.total < FEW_MATCHES {
+            self.suggestions(&searchers, &parsed, &expanded, &known, &filters)?
+        } else {
+            Vec::new()
+        };
         if results.total == 0 && parsed.clauses.len() > 1 {
-            let loose = self.run(&searchers, &parsed, &known, &filters, Occur::Should, request)?;
+            let loose = self.run(&searchers, &expanded, &known, &filters, Occur::Should, request)?;
             if loose.total > 0 {
                 warnings.push("no result contains every word: showing results that contain some of them".to_owned());
                 results = loose;
@@ -477,6 +500,18 @@ impl SearchIndex {
         results.suggestions = suggestions;
         results.warnings = warnings;
         Ok(results)
+    }
+
+    /// The query's clauses grouped with their other readings: synonyms, split and
+    /// joined words (`expand`).
+    fn expand(&self, searchers: &Searchers, parsed: &ParsedQuery, known: &HashSet<&str>) -> Expanded {
+        let synonyms = self.synonyms();
+        let frequency = |word: &str| searchers.frequency(&[self.fields.title_plain, self.fields.body_plain], word);
+        let known = |word: &str| known.contains(word);
+        Expanded {
+            groups: expand::expand(&parsed.clauses, &synonyms, &frequency, &known, true),
+            excluded: expand::expand(&parsed.excluded, &synonyms, &frequency, &known, false),
+        }
     }
 
     fn filters(&self, request: &SearchRequest, parsed: &ParsedQuery) -> Vec<Box<dyn Query>> {
@@ -510,30 +545,42 @@ impl SearchIndex {
         filters
     }
 
+    /// The whole query: every group (`Occur::Must`) or any of them (`Occur::Should`),
+    /// none of the excluded, and every filter.
+    fn query(
+        &self,
+        expanded: &Expanded,
+        known: &dyn Fn(&str) -> bool,
+        filters: &[Box<dyn Query>],
+        occur: Occur,
+    ) -> BooleanQuery {
+        let group_query = |group: &Group| query::group_query(&self.fields, group, known);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if expanded.groups.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        } else if occur == Occur::Must {
+            clauses.extend(expanded.groups.iter().map(|group| (Occur::Must, group_query(group))));
+        } else {
+            let any = expanded.groups.iter().flat_map(|group| query::loose_queries(&self.fields, group, known));
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any.map(|q| (Occur::Should, q)).collect()))));
+        }
+        clauses.extend(expanded.excluded.iter().map(|group| (Occur::MustNot, group_query(group))));
+        clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+        BooleanQuery::new(clauses)
+    }
+
     fn run(
         &self,
         searchers: &Searchers,
-        parsed: &ParsedQuery,
+        expanded: &Expanded,
         known_words: &HashSet<&str>,
         filters: &[Box<dyn Query>],
         occur: Occur,
         request: &SearchRequest,
     ) -> Result<SearchResults, Error> {
-        let known = |word: &str| known_words.contains(word);
-        let clause_query = |clause: &Clause| query::clause_query(&self.fields, clause, &known);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if parsed.clauses.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        } else if occur == Occur::Must {
-            clauses.extend(parsed.clauses.iter().map(|c| (Occur::Must, clause_query(c))));
-        } else {
-            let any: Vec<(Occur, Box<dyn Query>)> =
-                parsed.clauses.iter().map(|c| (Occur::Should, clause_query(c))).collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-        }
-        clauses.extend(parsed.excluded.iter().map(|c| (Occur::MustNot, clause_query(c))));
-        clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
-        let query = BooleanQuery::new(clauses);
+        let query = self.query(expanded, &|word| known_words.contains(word), filters, occur);
+        let marked: Vec<Clause> =
+            if request.highlights { expanded.groups.iter().flat_map(Group::clauses).collect() } else { Vec::new() };
 
         // Beyond the first page, and for suggestions (below FEW_MATCHES), `total` must be exact.
         let count = request.count || request.offset > 0;
@@ -565,7 +612,7 @@ impl SearchIndex {
                             words.unwrap_or_else(|never| match never {})
                         };
                         // Typos are marked only for the words the search expanded.
-                        highlight::highlight_words(name, &value, &words, &parsed.clauses, &|word| {
+                        highlight::highlight_words(name, &value, &words, &marked, &|word| {
                             !known_words.contains(word.plain.as_str())
                         })
                     })
@@ -628,65 +675,116 @@ impl SearchIndex {
     }
 
     /// Did-you-mean: each word the index does not know, replaced by the closest word it
-    /// knows (fewest edits, then most frequent); up to three alternatives. Words in
-    /// `known`, and Chinese, Japanese or Korean words, are kept as typed.
+    /// knows (fewest edits, then most frequent); up to three alternatives, each offered
+    /// only when it finds more results with every word than the query as typed does
+    /// (both without the stop words the index lacks, which nothing matches). Kept as
+    /// typed: words in `known` or whose stem the index holds, stop words, Chinese,
+    /// Japanese or Korean words, and words the search read otherwise (a synonym, a split).
+    /// A stop word is never proposed either.
     fn suggestions(
         &self,
         searchers: &Searchers,
         parsed: &ParsedQuery,
+        expanded: &Expanded,
         known: &HashSet<&str>,
+        filters: &[Box<dyn Query>],
     ) -> Result<Vec<String>, Error> {
-        let words: Vec<&str> = parsed
+        let words: Vec<&Word> = parsed
             .clauses
             .iter()
             .filter_map(|clause| match clause {
-                Clause::Word(word) => Some(word.plain.as_str()),
+                Clause::Word(word) => Some(word),
                 _ => None,
             })
             .collect();
         if words.is_empty() {
             return Ok(Vec::new());
         }
+        let read_otherwise: HashSet<&str> = expanded
+            .groups
+            .iter()
+            .flat_map(|group| &group.parts)
+            .filter(|part| !part.alternatives.is_empty())
+            .filter_map(|part| match &part.clause {
+                Clause::Word(word) => Some(word.plain.as_str()),
+                _ => None,
+            })
+            .collect();
         let vocabulary = self.vocabulary(&searchers.disk)?;
         // The overlay's few documents are read on each call; a word written there is known.
         let recent = match &searchers.overlay {
             Some(overlay) => self.read_vocabulary(overlay)?,
             None => HashMap::new(),
         };
-        let mut alternatives: Vec<Vec<String>> = Vec::new();
+        let mut alternatives: Vec<Vec<&str>> = Vec::new();
         let mut corrected_any = false;
         for word in &words {
-            // `known` holds every word the vocabularies below hold, and the pinyin's.
-            if known.contains(word) || analysis::cjk::is_cjk(word) {
-                alternatives.push(vec![word.to_string()]);
+            let stemmed = [self.fields.title, self.fields.body, self.fields.context];
+            let matched = |word: &Word| searchers.frequency(&stemmed, &word.stem) > 0;
+            let (word, typed) = (word.plain.as_str(), *word);
+            // `known` holds every word the vocabularies below hold, and the pinyin's; a
+            // word whose stem the index holds (`dub` of "dubbed") matches as it is.
+            if known.contains(word)
+                || matched(typed)
+                || analysis::cjk::is_cjk(word)
+                || analysis::english::is_stop_word(word)
+                || read_otherwise.contains(word)
+            {
+                alternatives.push(vec![word]);
                 continue;
             }
             let budget = query::typo_budget(word).max(1) as usize;
             let mut candidates: Vec<(usize, std::cmp::Reverse<u64>, &String)> = vocabulary
                 .iter()
                 .chain(recent.iter().filter(|(term, _)| !vocabulary.contains_key(*term)))
-                .filter(|(term, _)| term.len().abs_diff(word.len()) <= budget)
+                .filter(|(term, _)| term.len().abs_diff(word.len()) <= budget && !analysis::english::is_stop_word(term))
                 .map(|(term, freq)| (strsim::damerau_levenshtein(term, word), std::cmp::Reverse(*freq), term))
                 .filter(|(distance, _, _)| *distance <= budget)
                 .collect();
             candidates.sort();
             if candidates.is_empty() {
-                alternatives.push(vec![word.to_string()]);
+                alternatives.push(vec![word]);
             } else {
                 corrected_any = true;
-                alternatives.push(candidates.into_iter().take(3).map(|(_, _, term)| term.clone()).collect());
+                alternatives.push(candidates.into_iter().take(3).map(|(_, _, term)| term.as_str()).collect());
             }
         }
         if !corrected_any {
             return Ok(Vec::new());
         }
+        // How many results a query has with every word, counted up to `limit`.
+        let strict = |expanded: Expanded, known: &HashSet<&str>, limit: usize| -> Result<usize, Error> {
+            let is_known = |word: &str| known.contains(word);
+            let groups = expand::without_unknown_stop_words(expanded.groups, &is_known);
+            let query = self.query(&Expanded { groups, ..expanded }, &is_known, filters, Occur::Must);
+            Ok(searchers.search(&query, 0, limit, false, false)?.top.len())
+        };
+        let found = strict(expanded.clone(), known, FEW_MATCHES)?;
         let mut suggestions = Vec::new();
         for i in 0..3 {
-            let candidate: Vec<&str> =
-                alternatives.iter().map(|options| options.get(i).unwrap_or(&options[0]).as_str()).collect();
-            let candidate = candidate.join(" ");
-            if !suggestions.contains(&candidate) {
-                suggestions.push(candidate);
+            let chosen: Vec<&str> = alternatives.iter().map(|options| *options.get(i).unwrap_or(&options[0])).collect();
+            let suggestion = chosen.join(" ");
+            if suggestions.contains(&suggestion) {
+                continue;
+            }
+            // The query with the corrections, phrases and prefixes kept, run as typed was.
+            let mut corrected = parsed.clone();
+            let mut next = chosen.iter();
+            for clause in &mut corrected.clauses {
+                if let (Clause::Word(word), Some(&plain)) = (clause, next.clone().next()) {
+                    next.next();
+                    if word.plain != plain {
+                        *word = Word { stem: analysis::english::stem(plain), plain: plain.to_owned(), ..word.clone() };
+                    }
+                }
+            }
+            // A correction is a word the index holds; a word kept as typed may not be.
+            let corrections = chosen.iter().zip(&words).filter(|(chosen, typed)| **chosen != typed.plain);
+            let corrected_known: HashSet<&str> =
+                known.iter().copied().chain(corrections.map(|(chosen, _)| *chosen)).collect();
+            let expanded = self.expand(searchers, &corrected, &corrected_known);
+            if strict(expanded, &corrected_known, found + 1)? > found {
+                suggestions.push(suggestion);
             }
         }
         Ok(suggestions)
@@ -763,6 +861,13 @@ fn to_document(f: &Fields, doc: &IndexDoc, digest: u64) -> TantivyDocument {
     out
 }
 
+/// A query's groups of clauses with their readings, searched and excluded.
+#[derive(Clone)]
+struct Expanded {
+    groups: Vec<Group>,
+    excluded: Vec<Group>,
+}
+
 /// What one search reads: the disk index as of one reload, and the overlay with the keys
 /// it hides from the disk.
 struct Searchers {
@@ -788,6 +893,21 @@ impl Searchers {
 
     fn all(&self) -> impl Iterator<Item = &Searcher> {
         std::iter::once(&self.disk).chain(&self.overlay)
+    }
+
+    /// In how many documents a term is, in any of `fields` (a document with it in two
+    /// counts twice; the keys the overlay hides count still): what split and joined
+    /// words choose by. A read error counts as none.
+    fn frequency(&self, fields: &[Field], word: &str) -> u64 {
+        self.all()
+            .flat_map(Searcher::segment_readers)
+            .flat_map(|segment| {
+                fields.iter().filter_map(|&field| {
+                    let inverted = segment.inverted_index(field).ok()?;
+                    inverted.terms().get(word.as_bytes()).ok().flatten().map(|info| u64::from(info.doc_freq))
+                })
+            })
+            .sum()
     }
 
     /// Runs `query` over the disk index (without the keys the overlay hides) and the

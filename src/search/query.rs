@@ -6,7 +6,8 @@ use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuer
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
-use super::analysis::{query_words, Word};
+use super::analysis::{english::is_stop_word, query_words, Word};
+use super::expand::{Group, Part};
 use super::fields::Fields;
 
 /// Queries longer than this many chars are cut, with a warning.
@@ -271,7 +272,7 @@ pub fn clause_query(fields: &Fields, clause: &Clause, known: &dyn Fn(&str) -> bo
                 should.push((Occur::Should, boosted(Box::new(query), PINYIN_BOOST)));
             }
             let distance = typo_budget(&word.plain);
-            if distance > 0 && !known(&word.plain) {
+            if distance > 0 && !known(&word.plain) && !is_stop_word(&word.plain) {
                 for (field, boost) in plain {
                     let query = FuzzyTermQuery::new(term(field, &word.plain), distance, true);
                     should.push((Occur::Should, boosted(Box::new(query), boost)));
@@ -300,6 +301,47 @@ pub fn clause_query(fields: &Fields, clause: &Clause, known: &dyn Fn(&str) -> bo
         }
     }
     Box::new(BooleanQuery::new(should))
+}
+
+/// A reading of the query other than what was typed (a synonym, a split or joined word)
+/// weighs this much of what the same match of the typed words would.
+const READING_BOOST: f32 = 0.5;
+
+/// Builds the Tantivy query for a group: its typed clauses all, or one of its readings.
+/// Readings are matched exactly, never expanded for typos. A group of one clause without
+/// readings is that clause's query alone.
+pub fn group_query(fields: &Fields, group: &Group, known: &dyn Fn(&str) -> bool) -> Box<dyn Query> {
+    let either = |typed: Box<dyn Query>, readings: &[Clause]| -> Box<dyn Query> {
+        if readings.is_empty() {
+            return typed;
+        }
+        let mut should = vec![(Occur::Should, typed)];
+        for reading in readings {
+            should.push((Occur::Should, boosted(clause_query(fields, reading, &|_| true), READING_BOOST)));
+        }
+        Box::new(BooleanQuery::new(should))
+    };
+    let part_query = |part: &Part| either(clause_query(fields, &part.clause, known), &part.alternatives);
+    let typed = match group.parts.as_slice() {
+        [part] => part_query(part),
+        parts => Box::new(BooleanQuery::new(parts.iter().map(|part| (Occur::Must, part_query(part))).collect())),
+    };
+    either(typed, &group.alternatives)
+}
+
+/// The queries of a group when any word may match (the fallback when no result has
+/// every word): each typed clause with its readings, and each reading of the span.
+pub fn loose_queries(fields: &Fields, group: &Group, known: &dyn Fn(&str) -> bool) -> Vec<Box<dyn Query>> {
+    if group.parts.len() == 1 {
+        return vec![group_query(fields, group, known)];
+    }
+    let single = |part: &Part| Group { parts: vec![part.clone()], alternatives: Vec::new() };
+    let mut queries: Vec<Box<dyn Query>> =
+        group.parts.iter().map(|part| group_query(fields, &single(part), known)).collect();
+    for reading in &group.alternatives {
+        queries.push(boosted(clause_query(fields, reading, &|_| true), READING_BOOST));
+    }
+    queries
 }
 
 fn regex_escape(text: &str) -> String {
@@ -396,6 +438,16 @@ mod tests {
         let prefix = parse("长春*");
         assert_eq!(plains(&prefix.clauses), ["长春"]);
         assert!(prefix.warnings[0].contains("Latin"), "{:?}", prefix.warnings);
+    }
+
+    #[test]
+    fn stop_words_are_never_expanded_for_typos() {
+        let (_, fields) = Fields::build();
+        for (text, fuzzy) in [("during", 0), ("durian", 2)] {
+            let clause = parse(text).clauses.remove(0);
+            let query = format!("{:?}", clause_query(&fields, &clause, &|_| false));
+            assert_eq!(query.matches("FuzzyTermQuery").count(), fuzzy, "{text}: {query}");
+        }
     }
 
     #[test]

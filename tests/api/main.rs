@@ -22,6 +22,7 @@ mod persisted;
 mod plan;
 mod postgres;
 mod process;
+mod readings;
 mod replicas;
 mod schema;
 mod search;
