@@ -675,12 +675,9 @@ impl SearchIndex {
     }
 
     /// Did-you-mean: each word the index does not know, replaced by the closest word it
-    /// knows (fewest edits, then most frequent); up to three alternatives, each offered
-    /// only when it finds more results with every word than the query as typed does
-    /// (both without the stop words the index lacks, which nothing matches). Kept as
-    /// typed: words in `known` or whose stem the index holds, stop words, Chinese,
-    /// Japanese or Korean words, and words the search read otherwise (a synonym, a split).
-    /// A stop word is never proposed either.
+    /// knows (`corrections`); up to three alternatives, each offered only when it finds
+    /// more results with every word than the query as typed does (both without the stop
+    /// words the index lacks, which nothing matches).
     fn suggestions(
         &self,
         searchers: &Searchers,
@@ -697,61 +694,9 @@ impl SearchIndex {
                 _ => None,
             })
             .collect();
-        if words.is_empty() {
+        let Some(alternatives) = self.corrections(searchers, &words, expanded, known)? else {
             return Ok(Vec::new());
-        }
-        let read_otherwise: HashSet<&str> = expanded
-            .groups
-            .iter()
-            .flat_map(|group| &group.parts)
-            .filter(|part| !part.alternatives.is_empty())
-            .filter_map(|part| match &part.clause {
-                Clause::Word(word) => Some(word.plain.as_str()),
-                _ => None,
-            })
-            .collect();
-        let vocabulary = self.vocabulary(&searchers.disk)?;
-        // The overlay's few documents are read on each call; a word written there is known.
-        let recent = match &searchers.overlay {
-            Some(overlay) => self.read_vocabulary(overlay)?,
-            None => HashMap::new(),
         };
-        let mut alternatives: Vec<Vec<&str>> = Vec::new();
-        let mut corrected_any = false;
-        for word in &words {
-            let stemmed = [self.fields.title, self.fields.body, self.fields.context];
-            let matched = |word: &Word| searchers.frequency(&stemmed, &word.stem) > 0;
-            let (word, typed) = (word.plain.as_str(), *word);
-            // `known` holds every word the vocabularies below hold, and the pinyin's; a
-            // word whose stem the index holds (`dub` of "dubbed") matches as it is.
-            if known.contains(word)
-                || matched(typed)
-                || analysis::cjk::is_cjk(word)
-                || analysis::english::is_stop_word(word)
-                || read_otherwise.contains(word)
-            {
-                alternatives.push(vec![word]);
-                continue;
-            }
-            let budget = query::typo_budget(word).max(1) as usize;
-            let mut candidates: Vec<(usize, std::cmp::Reverse<u64>, &String)> = vocabulary
-                .iter()
-                .chain(recent.iter().filter(|(term, _)| !vocabulary.contains_key(*term)))
-                .filter(|(term, _)| term.len().abs_diff(word.len()) <= budget && !analysis::english::is_stop_word(term))
-                .map(|(term, freq)| (strsim::damerau_levenshtein(term, word), std::cmp::Reverse(*freq), term))
-                .filter(|(distance, _, _)| *distance <= budget)
-                .collect();
-            candidates.sort();
-            if candidates.is_empty() {
-                alternatives.push(vec![word]);
-            } else {
-                corrected_any = true;
-                alternatives.push(candidates.into_iter().take(3).map(|(_, _, term)| term.as_str()).collect());
-            }
-        }
-        if !corrected_any {
-            return Ok(Vec::new());
-        }
         // How many results a query has with every word, counted up to `limit`.
         let strict = |expanded: Expanded, known: &HashSet<&str>, limit: usize| -> Result<usize, Error> {
             let is_known = |word: &str| known.contains(word);
@@ -762,20 +707,20 @@ impl SearchIndex {
         let found = strict(expanded.clone(), known, FEW_MATCHES)?;
         let mut suggestions = Vec::new();
         for i in 0..3 {
-            let chosen: Vec<&str> = alternatives.iter().map(|options| *options.get(i).unwrap_or(&options[0])).collect();
+            let chosen: Vec<&str> =
+                alternatives.iter().map(|options| options.get(i).unwrap_or(&options[0]).as_str()).collect();
             let suggestion = chosen.join(" ");
             if suggestions.contains(&suggestion) {
                 continue;
             }
-            // The query with the corrections, phrases and prefixes kept, run as typed was.
+            // The query with the corrections, its phrases and prefixes kept, run as typed was.
             let mut corrected = parsed.clone();
-            let mut next = chosen.iter();
+            let mut replacements = chosen.iter();
             for clause in &mut corrected.clauses {
-                if let (Clause::Word(word), Some(&plain)) = (clause, next.clone().next()) {
-                    next.next();
-                    if word.plain != plain {
-                        *word = Word { stem: analysis::english::stem(plain), plain: plain.to_owned(), ..word.clone() };
-                    }
+                let Clause::Word(word) = clause else { continue };
+                let Some(&plain) = replacements.next() else { break };
+                if word.plain != plain {
+                    *word = Word { stem: analysis::english::stem(plain), plain: plain.to_owned(), ..word.clone() };
                 }
             }
             // A correction is a word the index holds; a word kept as typed may not be.
@@ -788,6 +733,76 @@ impl SearchIndex {
             }
         }
         Ok(suggestions)
+    }
+
+    /// For each of `words`, up to three words the index knows closest to it (fewest edits,
+    /// then most frequent), or the word alone when it is kept as typed; `None` when every
+    /// word is kept. Kept as typed: words in `known` or whose stem the index holds (`dub`
+    /// of "dubbed"), stop words, Chinese, Japanese or Korean words, and words the search
+    /// read otherwise (a synonym, a split). A stop word is never proposed either.
+    fn corrections(
+        &self,
+        searchers: &Searchers,
+        words: &[&Word],
+        expanded: &Expanded,
+        known: &HashSet<&str>,
+    ) -> Result<Option<Vec<Vec<String>>>, Error> {
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let read_otherwise: HashSet<&str> = expanded
+            .groups
+            .iter()
+            .flat_map(|group| &group.parts)
+            .filter(|part| !part.alternatives.is_empty())
+            .filter_map(|part| match &part.clause {
+                Clause::Word(word) => Some(word.plain.as_str()),
+                _ => None,
+            })
+            .collect();
+        let stemmed = [self.fields.title, self.fields.body, self.fields.context];
+        let kept = |word: &Word| {
+            // `known` holds every word the vocabularies below hold, and the pinyin's.
+            let plain = word.plain.as_str();
+            known.contains(plain)
+                || analysis::cjk::is_cjk(plain)
+                || analysis::english::is_stop_word(plain)
+                || read_otherwise.contains(plain)
+                || searchers.frequency(&stemmed, &word.stem) > 0
+        };
+        let vocabulary = self.vocabulary(&searchers.disk)?;
+        // The overlay's few documents are read on each call; a word written there is known.
+        let recent = match &searchers.overlay {
+            Some(overlay) => self.read_vocabulary(overlay)?,
+            None => HashMap::new(),
+        };
+        let mut alternatives: Vec<Vec<String>> = Vec::with_capacity(words.len());
+        let mut corrected_any = false;
+        for &word in words {
+            let typed = word.plain.as_str();
+            if kept(word) {
+                alternatives.push(vec![typed.to_owned()]);
+                continue;
+            }
+            let budget = query::typo_budget(typed).max(1) as usize;
+            let mut candidates: Vec<(usize, std::cmp::Reverse<u64>, &String)> = vocabulary
+                .iter()
+                .chain(recent.iter().filter(|(term, _)| !vocabulary.contains_key(*term)))
+                .filter(|(term, _)| term.len().abs_diff(typed.len()) <= budget)
+                .filter(|(term, _)| !analysis::english::is_stop_word(term))
+                .map(|(term, freq)| (strsim::damerau_levenshtein(term, typed), std::cmp::Reverse(*freq), term))
+                .filter(|(distance, _, _)| *distance <= budget)
+                .collect();
+            candidates.sort();
+            candidates.truncate(3);
+            if candidates.is_empty() {
+                alternatives.push(vec![typed.to_owned()]);
+            } else {
+                corrected_any = true;
+                alternatives.push(candidates.into_iter().map(|(_, _, term)| term.clone()).collect());
+            }
+        }
+        Ok(corrected_any.then_some(alternatives))
     }
 
     /// Returns every unstemmed word the index knows with its document frequency, read
