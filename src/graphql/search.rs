@@ -200,7 +200,9 @@ impl SearchConnection {
     async fn facets(&self) -> Vec<Facet<'_>> {
         self.facets.iter().map(Facet).collect()
     }
-    /// Did-you-mean spellings when the query finds little.
+    /// Did-you-mean: the query with its misspelt words corrected, when it finds fewer
+    /// than three results and the correction finds more. Stop words, words the index
+    /// has and Chinese words are kept as typed.
     async fn suggestions(&self) -> &[String] {
         &self.suggestions
     }
@@ -225,8 +227,11 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// Full-text search over every entity. The query language accepts plain words,
-    /// "quoted phrases", prefix* and tolerates typos; bad syntax never fails the
-    /// request: it is searched leniently and reported in warnings.
+    /// "quoted phrases", prefix* and -excluded words, and tolerates typos; Chinese words
+    /// are found inside longer ones and by their pinyin; a word the index lacks is also
+    /// searched split in two, two words joined, and each with the server's synonyms,
+    /// below the words as typed. Bad syntax never fails the request: it is searched
+    /// leniently and reported in warnings.
     async fn search(
         &self,
         ctx: &Context<'_>,

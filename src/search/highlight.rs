@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::analysis::Word;
+use super::analysis::{pinyin, Word};
 use super::query::{typo_budget, Clause};
 
 /// Texts up to this many chars are returned whole; longer ones are cut around the matches.
@@ -60,6 +60,21 @@ pub fn matches(tokens: &[Word], clauses: &[Clause], typos: &dyn Fn(&Word) -> boo
             }
             Clause::Phrase(_) => {}
             Clause::Word(word) => {
+                if is_pinyin_candidate(&word.plain) {
+                    // A Latin word also finds Han words by their pinyin: mark the word it reads.
+                    let mut reads: HashMap<&str, bool> = HashMap::new();
+                    ranges.extend(
+                        tokens
+                            .iter()
+                            .filter(|token| {
+                                token.is_cjk()
+                                    && *reads
+                                        .entry(&token.plain)
+                                        .or_insert_with(|| pinyin::reads_as(&token.plain, &word.plain))
+                            })
+                            .map(|t| (t.from, t.to)),
+                    );
+                }
                 let budget = if typos(word) { typo_budget(&word.plain) as usize } else { 0 };
                 if budget == 0 {
                     ranges.extend(tokens.iter().filter(|token| token.stem == word.stem).map(|t| (t.from, t.to)));
@@ -92,6 +107,11 @@ pub fn matches(tokens: &[Word], clauses: &[Clause], typos: &dyn Fn(&Word) -> boo
         }
     }
     merged
+}
+
+/// Whether a query word could be pinyin: lowercase ASCII letters only.
+fn is_pinyin_candidate(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// Returns whether `a` is at most `budget` edits from `b`; lengths apart by more than the
@@ -243,6 +263,21 @@ mod tests {
         assert_eq!(marked(&phrase), ["Film Studio) 在长春"]);
         let traditional = highlight("name", "長春電影製片廠", &parse("电影").clauses).unwrap();
         assert_eq!(marked(&traditional), ["電影"]);
+    }
+
+    #[test]
+    fn a_pinyin_word_marks_the_chinese_word_it_reads() {
+        let text = "长春电影制片厂 (Changchun Film Studio)";
+        let highlight = highlight("name", text, &parse("dianying changchun").clauses).unwrap();
+        assert_eq!(marked(&highlight), ["长春电影", "Changchun"]);
+        let none = highlight_words(
+            "name",
+            "中国第一汽车集团",
+            &crate::search::analysis::words("中国第一汽车集团"),
+            &parse("film").clauses,
+            &|_| true,
+        );
+        assert_eq!(none, None);
     }
 
     #[test]

@@ -82,6 +82,11 @@ async fn pinyin_finds_chinese_names_below_nothing_else() {
         let found = slugs(&search(&app, query, json!(null)).await);
         assert_eq!(found.first().map(String::as_str), Some(first), "`{query}`: {found:?}");
     }
+    // The Chinese word the pinyin reads is marked.
+    let found = search(&app, "dianying", json!(null)).await;
+    assert_eq!(marked_in_name(&found, "changchun-film-studio-zh"), ["电影"]);
+    let found = search(&app, "qiche", json!(null)).await;
+    assert_eq!(marked_in_name(&found, "faw-group-zh"), ["汽车"]);
     // The English name still comes first for its English word: a title match outweighs pinyin.
     let changchun = slugs(&search(&app, "changchun", json!(["CITY"])).await);
     assert_eq!(changchun[0], "changchun", "{changchun:?}");

@@ -107,6 +107,15 @@ pub fn index_text(text: &str) -> String {
     out.join(" ")
 }
 
+/// Returns whether the Latin query word `latin` (lowercase) reads the Han word `han`:
+/// one of its indexed readings joined, or one of its syllables, as the pinyin field
+/// holds them. Highlights use it to mark the Chinese word a pinyin query found.
+pub fn reads_as(han: &str, latin: &str) -> bool {
+    let Some(readings) = readings(han) else { return false };
+    readings.iter().flatten().any(|syllable| *syllable == latin)
+        || candidates(&readings).iter().any(|joined| joined == latin)
+}
+
 /// Han words longer than this many chars are cut into their dictionary sub-words for a
 /// slug (长春电影制片厂 is changchun-dianying-zhipianchang).
 const LONGEST_SLUG_WORD: usize = 4;
@@ -192,6 +201,15 @@ mod tests {
         }
         assert!(index_text("Changchun Film Studio").is_empty());
         assert!(index_text("中国第一汽车集团有限公司").split(' ').any(|w| w == "qiche"));
+    }
+
+    #[test]
+    fn a_latin_word_reads_a_han_word_as_the_pinyin_field_holds_it() {
+        assert!(reads_as("长春", "changchun"));
+        assert!(reads_as("长春", "chun"), "a syllable");
+        assert!(reads_as("电影", "dianying"));
+        assert!(!reads_as("长春", "zhangchunx"));
+        assert!(!reads_as("长春", "dianying"));
     }
 
     #[test]
