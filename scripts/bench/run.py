@@ -33,7 +33,14 @@ Steps, from the repository root:
    ceiling serving our first answer, ours with and without the response cache
    (skipped with --skip-fixed; run alone with --only-fixed, which keeps the rest of the
    last target/bench/http.json).
-5. target/bench/http.json (every raw number), then scripts/bench/report.py writes
+5. What the mixed-script analyzer costs (workload 8), against the release binary of
+   --base-commit (the last commit before it, built from `git archive` into
+   target/bench-base): binary size, start on the bundled graph, memory, the first Chinese
+   query (jieba's dictionary loads then), index build throughput on the 10k English
+   dataset and on a Chinese one (sentences of tests/fixtures/chinese.json), and search
+   latency with the cache off (skipped with --skip-analysis; run alone with
+   --only-analysis).
+6. target/bench/http.json (every raw number), then scripts/bench/report.py writes
    BENCHMARKS.md and docs/bench/*.png.
 
 Before timed runs, a correctness pass checks answers against the SQLite database and
@@ -99,6 +106,15 @@ HIGHLIGHT_WORDS = ["gold medals", "skiing festival", "sculpture park", "high-spe
                    "automobile", "friendship cities", "asian winter games", "volkswagen", "japan", "railway vehicles",
                    "expo", "changchun", "athletes", "ice and snow", "culture", "sendai", "records", "foreign affairs",
                    "opening up"]
+# The search box's Chinese queries (workload 8): words inside longer words, whole names,
+# traditional characters, a quoted phrase, mixed scripts and pinyin.
+CHINESE_WORDS = ["汽车", "电影", "长春", "长春电影制片厂", "中国第一汽车集团有限公司", "長春", "\"位于长春\"", "一汽 大众",
+                 "大众 Volkswagen", "dianying", "changchun dianying", "qiche", "摇篮", "合资", "集团"]
+# The last commit before the mixed-script analyzer (src/search/analysis/): workload 8
+# measures what the analyzer costs against it.
+BASE_COMMIT = "db291ad"
+BASE_DIR = "target/bench-base"
+BASE_BINARY = "target/bench-base/target/release/achievement-graph"
 SEARCH_WORDS = ["festival", "city", "international", "exhibition", "changchun", "film", "skiing", "expo", "trade",
                 "friendship"]
 
@@ -311,8 +327,8 @@ class Server:
         self.url = f"{self.base}/graphql"
 
 
-def ours_argv(db, index_dir, port, cache_mb=None, extra=()):
-    argv = [BINARY, "serve", "--listen", f"127.0.0.1:{port}", "--database-url", f"sqlite://{db}",
+def ours_argv(db, index_dir, port, cache_mb=None, extra=(), binary=None):
+    argv = [binary or BINARY, "serve", "--listen", f"127.0.0.1:{port}", "--database-url", f"sqlite://{db}",
             "--index-dir", str(index_dir), "--log-format", "json", *extra]
     if cache_mb is not None and HAS_CACHE_FLAG:
         argv += ["--response-cache-mb", str(cache_mb)]
@@ -329,9 +345,11 @@ def ours_env(tokens=False):
     return env
 
 
-def start_ours(name, label, db, index_dir, log_path, cache_mb=None, tokens=False, timeout=3600, extra=()):
+def start_ours(name, label, db, index_dir, log_path, cache_mb=None, tokens=False, timeout=3600, extra=(),
+               binary=None):
     port = free_port()
-    process = spawn(ours_argv(db, index_dir, port, cache_mb, extra), log_path, cpu=SERVER_CPU, env=ours_env(tokens))
+    process = spawn(ours_argv(db, index_dir, port, cache_mb, extra, binary), log_path, cpu=SERVER_CPU,
+                    env=ours_env(tokens))
     server = Server(name, label, process, port, log_path)
     wait_ready(server.url, process, log_path, timeout)
     return server
@@ -980,6 +998,210 @@ def fixed_cost_workload(args, commands):
     return out
 
 
+# ---------------------------------------------------------------- the analyzer's cost
+
+def build_base(commit, timings):
+    """The release binary of `commit` (the last one before the mixed-script analyzer), built
+    from `git archive` in target/bench-base with a target directory of its own."""
+    resolved = run(["git", "rev-parse", commit], timeout=60, capture=True).strip()
+    stamp = Path(BASE_DIR) / "commit"
+    if Path(BASE_BINARY).exists() and stamp.exists() and stamp.read_text().strip() == resolved:
+        return resolved
+    source = Path(BASE_DIR) / "src"
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir(parents=True)
+    archive = Path(BASE_DIR) / "src.tar"
+    run(["git", "archive", "--format=tar", "-o", str(archive), resolved], timeout=300)
+    run(["tar", "-xf", str(archive), "-C", str(source)], timeout=300)
+    archive.unlink()
+    build = ["cargo", "build", "--release", "--locked", "--bin", "achievement-graph"]
+    log(f"building the base {resolved[:12]}: {shlex.join(build)} (in {source})")
+    started = time.monotonic()
+    run(build, timeout=3600, cwd=source, env=dict(os.environ, CARGO_TARGET_DIR=str(ROOT / BASE_DIR / "target")))
+    timings["base_build_s"] = time.monotonic() - started
+    stamp.write_text(resolved)
+    return resolved
+
+
+def chinese_dataset(path, documents, seed=SEED):
+    """A dataset of Chinese text: `documents` documents of 24 sentences each, drawn (seeded)
+    from the sentences of tests/fixtures/chinese.json, with three organizations per document
+    whose sources are spans of it. Only for measuring: the bundled graph stays the article."""
+    fixture = json.loads((ROOT / "tests/fixtures/chinese.json").read_text())
+    text = fixture["documents"][0]["text"]
+    sentences = [piece + "。" for piece in text.split("。") if piece]
+    rng = random.Random(seed)
+    dataset = {"format": fixture["format"], "documents": [], "countries": fixture["countries"],
+               "cities": fixture["cities"], "organizations": []}
+    for n in range(documents):
+        body_text = "".join(rng.choice(sentences) for _ in range(24))
+        document = f"zh-document-{n}"
+        dataset["documents"].append({"id": document, "title": f"Chinese text {n}", "publisher": None,
+                                     "publishedOn": None, "text": body_text})
+        for organization in fixture["organizations"]:
+            excerpt = organization["source"]["excerpt"]
+            start = body_text.find(excerpt)
+            if start < 0:
+                continue
+            dataset["organizations"].append({**organization, "id": f"{organization['id']}-{n}", "source": {
+                "document": document, "start": start, "end": start + len(excerpt), "excerpt": excerpt}})
+    path.write_text(json.dumps(dataset, ensure_ascii=False))
+
+
+def first_answer(binary, db, index_dir, log_path, line, expect):
+    """Starts a server; returns (ms from spawning it to the first good answer to `line`, the
+    server), the server still running."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/graphql"
+    started = time.perf_counter()
+    process = spawn(ours_argv(db, index_dir, port, binary=binary), log_path, cpu=SERVER_CPU, env=ours_env())
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            status, raw = post_raw(url, line, timeout=10)
+            if status == 200 and expect.encode() in raw and b'"errors"' not in raw:
+                took = (time.perf_counter() - started) * 1000
+                return took, Server("analysis", binary, process, port, log_path)
+            raise BenchError(f"start: bad first answer {raw[:300]!r}")
+        except (urllib.error.URLError, ConnectionError) as error:
+            if isinstance(error, urllib.error.HTTPError):
+                raise BenchError(f"start: HTTP {error.code}")
+        if process.poll() is not None:
+            raise BenchError(f"start: the server exited:\n{tail(log_path)}")
+        if time.monotonic() > deadline:
+            raise BenchError("start: no answer within 600 s")
+        time.sleep(0.005)
+
+
+def timed_post(server, line):
+    """Milliseconds one request takes, end to end over a fresh connection."""
+    started = time.perf_counter()
+    status, raw = post_raw(server.url, line)
+    if status != 200 or b'"errors"' in raw:
+        raise BenchError(f"bad answer: {raw[:300]!r}")
+    return (time.perf_counter() - started) * 1000
+
+
+def analysis_workload(args, commands):
+    """Workload 8: what the mixed-script analyzer (jieba, pinyin, traditional folding) costs,
+    against the base commit's binary built alongside: binary size, start, memory, the first
+    Chinese text (the dictionary loads then), index build throughput on English and Chinese
+    text, and search latency (cache off) on each."""
+    directory = Path(DATA) / "analysis"
+    logs = directory / "logs"
+    shutil.rmtree(directory, ignore_errors=True)
+    logs.mkdir(parents=True)
+    timings = {}
+    base_commit = build_base(args.base_commit, timings)
+    binaries = {"ours": BINARY, "base": BASE_BINARY}
+    out = {"base_commit": base_commit, "timings": timings,
+           "binary_bytes": {name: Path(path).stat().st_size for name, path in binaries.items()}}
+    point = body(POINT_QUERY, {"slug": "team-china-gold-medals"}).encode()
+    chinese_line = body(HIGHLIGHT_QUERY, {"q": "长春"}).encode()
+
+    # Start on the bundled graph with its index present, alternating, and memory once started.
+    bundled = directory / "bundled"
+    bundled.mkdir()
+    _, first = first_answer(BINARY, bundled / "graph.db", bundled / "index-ours", logs / "bundled-first.log", point,
+                            POINT_EXPECT)
+    stop(first.process)
+    first_ms, dictionary = [], []
+    runs = {name: {"start_ms": [], "rss_mb": []} for name in binaries}
+    for attempt in range(args.cold_runs + 2):
+        for name, binary in binaries.items():
+            took, server = first_answer(binary, bundled / "graph.db", bundled / f"index-{name}",
+                                        logs / f"start-{name}-{attempt}.log", point, POINT_EXPECT)
+            try:
+                if attempt == 0:
+                    continue  # the first start of each builds its index
+                runs[name]["start_ms"].append(took)
+                runs[name]["rss_mb"].append(proc_status(server.process.pid).get("VmRSS"))
+                if name == "ours":
+                    # The first Chinese query loads jieba's dictionary; the next does not.
+                    first_ms.append(timed_post(server, chinese_line))
+                    after = proc_status(server.process.pid).get("VmRSS")
+                    second = timed_post(server, chinese_line)
+                    dictionary.append({"first_ms": first_ms[-1], "second_ms": second,
+                                       "rss_after_mb": after, "rss_before_mb": runs[name]["rss_mb"][-1]})
+            finally:
+                stop(server.process)
+    out["start"] = {name: {"median_start_ms": median(r["start_ms"]), "median_rss_mb": median(r["rss_mb"]), **r}
+                    for name, r in runs.items()}
+    out["first_chinese"] = {
+        "runs": dictionary,
+        "median_first_ms": median([d["first_ms"] for d in dictionary]),
+        "median_second_ms": median([d["second_ms"] for d in dictionary]),
+        "median_rss_growth_mb": median([d["rss_after_mb"] - d["rss_before_mb"] for d in dictionary
+                                        if d["rss_after_mb"] and d["rss_before_mb"]]),
+    }
+    log(f"analysis: start {out['start']['ours']['median_start_ms']:.0f} ms (base "
+        f"{out['start']['base']['median_start_ms']:.0f} ms), first Chinese search "
+        f"{out['first_chinese']['median_first_ms']:.0f} ms")
+
+    # Index build throughput: the 10k English dataset of the HTTP runs and a Chinese one.
+    english = Path(DATA) / "10k"
+    dataset, db = prepare(10_000, english, {})
+    chinese = directory / "chinese"
+    chinese.mkdir()
+    chinese_json = chinese / "dataset.json"
+    chinese_dataset(chinese_json, 2_500)
+    run([BINARY, "import", str(chinese_json), "--database-url", f"sqlite://{chinese / 'graph.db'}", "--index-dir",
+         str(chinese / "index-import")], 3600)
+    shutil.rmtree(chinese / "index-import", ignore_errors=True)
+    out["build"] = {}
+    for text, (json_path, graph) in {"english": (dataset, db), "chinese": (chinese_json, chinese / "graph.db")}.items():
+        entry = {"dataset_mb": json_path.stat().st_size / 1e6, "runs": {name: [] for name in binaries}}
+        for attempt in range(args.cold_runs):
+            for name, binary in binaries.items():
+                index_dir = directory / f"index-{text}-{name}"
+                shutil.rmtree(index_dir, ignore_errors=True)
+                log_path = logs / f"build-{text}-{name}-{attempt}.log"
+                _, server = first_answer(binary, graph, index_dir, log_path, b'{"query":"{ __typename }"}',
+                                         '"__typename"')
+                stop(server.process)
+                entry["runs"][name].append(build_seconds(log_path))
+        for name in binaries:
+            seconds = median(entry["runs"][name])
+            entry[name] = {"median_s": seconds, "mb_per_s": entry["dataset_mb"] / seconds if seconds else None}
+        out["build"][text] = entry
+        log(f"analysis: {text} index build {entry['ours']['mb_per_s']:.1f} MB/s (base "
+            f"{entry['base']['mb_per_s']:.1f} MB/s)")
+
+    # Search latency, cache off: English words on the English graph, Chinese on the Chinese one.
+    workloads = {
+        "english": (db, [body(HIGHLIGHT_QUERY, {"q": q}) for q in HIGHLIGHT_WORDS]),
+        "chinese": (chinese / "graph.db", [body(HIGHLIGHT_QUERY, {"q": q}) for q in CHINESE_WORDS]),
+    }
+    out["search"] = {}
+    for text, (graph, lines) in workloads.items():
+        bodies = write_bodies(directory / f"{text}-bodies.jsonl", lines)
+        servers = {}
+        try:
+            for name, binary in binaries.items():
+                index_dir = directory / f"index-{text}-{name}"
+                servers[name] = start_ours(name, binary, graph, index_dir, logs / f"search-{text}-{name}.log",
+                                           cache_mb=0, binary=binary)
+            results = []
+            for round_number in range(1, args.rounds + 1):
+                for name, server in servers.items():
+                    result = timed_run(server, bodies, '"totalCount":', args, commands, True)
+                    result.update(round=round_number, target=name)
+                    results.append(result)
+            entry = {"queries": [json.loads(line)["variables"]["q"] for line in lines], "runs": results}
+            for name in binaries:
+                mine = [r for r in results if r["target"] == name]
+                entry[name] = {"median_rps": median([r["rps"] for r in mine]),
+                               "median_p50_ms": median([r["latency_us"]["p50"] / 1000 for r in mine]),
+                               "median_p99_ms": median([r["latency_us"]["p99"] / 1000 for r in mine])}
+            out["search"][text] = entry
+            log(f"analysis: {text} search {entry['ours']['median_rps']:.0f} req/s (base "
+                f"{entry['base']['median_rps']:.0f} req/s)")
+        finally:
+            for server in servers.values():
+                stop(server.process)
+    return out
+
+
 # ---------------------------------------------------------------- setup
 
 def machine():
@@ -1045,6 +1267,12 @@ def main():
     parser.add_argument("--only-fixed", action="store_true",
                         help="run workload 7 alone (with --skip-search implied); the report keeps the rest from "
                              "the last target/bench/http.json")
+    parser.add_argument("--skip-analysis", action="store_true",
+                        help="do not run workload 8 (what the mixed-script analyzer costs, against --base-commit)")
+    parser.add_argument("--only-analysis", action="store_true",
+                        help="run workload 8 alone; the report keeps the rest from the last target/bench/http.json")
+    parser.add_argument("--base-commit", default=BASE_COMMIT,
+                        help="the commit workload 8 compares against (built into target/bench-base)")
     parser.add_argument("--skip-yoga", action="store_true", help="run without the graphql-yoga peer")
     parser.add_argument("--yoga-dir", default=YOGA_DIR, help="where server.mjs and compare.py are (relative paths)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
@@ -1114,7 +1342,7 @@ def main():
         else:
             report["notes"].append("graphql-yoga was skipped (--skip-yoga): no peer ratios for Point and Nested")
 
-        if args.only_fixed:
+        if args.only_fixed or args.only_analysis:
             sizes = []
             report["search"] = {"ran": False, "note": "--only-fixed: the search bench did not run"}
         elif not args.skip_search:
@@ -1155,19 +1383,22 @@ def main():
                     raised["flags"] = f"--request-timeout-ms {RAISED_TIMEOUT_MS}"
                     entry["write_raised_timeout"] = raised
             save(report, commands)
-        if args.only_fixed:
-            # Workload 7 alone: everything else stays as the last full run recorded it.
+        if args.only_fixed or args.only_analysis:
+            # Workload 7 or 8 alone: everything else stays as the last full run recorded it.
             previous = json.loads(Path(OUT).read_text()) if Path(OUT).exists() else {}
-            fixed = fixed_cost_workload(args, commands)
-            note = (f"workload 7 comes from a separate run ({report['started']}, commit "
+            key, number = ("fixed_cost", 7) if args.only_fixed else ("analysis", 8)
+            measured = fixed_cost_workload(args, commands) if args.only_fixed else analysis_workload(args, commands)
+            note = (f"workload {number} comes from a separate run ({report['started']}, commit "
                     f"{report['git']['commit'][:12]}): {argv_shown}")
-            report = {**previous, "fixed_cost": fixed, "notes": [*previous.get("notes", []), note]} if previous else {
-                **report, "fixed_cost": fixed}
+            report = {**previous, key: measured, "notes": [*previous.get("notes", []), note]} if previous else {
+                **report, key: measured}
             commands.update(previous.get("commands", []))
         else:
             report["bundled"] = bundled_workload(args)
             if not args.skip_fixed:
                 report["fixed_cost"] = fixed_cost_workload(args, commands)
+            if not args.skip_analysis:
+                report["analysis"] = analysis_workload(args, commands)
         report["load_end"] = os.getloadavg()[0]
         report["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         report["elapsed_s"] = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
