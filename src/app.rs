@@ -18,7 +18,7 @@ use crate::http::{
     router, serve, AppState, CachePolicy, Limits, ParsedDocuments, PersistedDocuments, ResponseCache, Shared,
     TrafficLimits, WsLimits,
 };
-use crate::indexing::Indexer;
+use crate::indexing::{Follower, Indexer, Timing};
 use crate::model::dataset::Dataset;
 use crate::search::Synonyms;
 use crate::store::{redact, Store};
@@ -26,10 +26,8 @@ use crate::store::{redact, Store};
 /// A built server, bound to its port but not yet serving.
 pub struct App {
     listener: TcpListener,
-    /// How often the indexer polls the outbox.
-    poll: Duration,
-    /// How long the indexer keeps searchable changes in memory before a disk commit.
-    flush_after: Duration,
+    /// How often the indexer polls the outbox, commits to disk and checks the index.
+    timing: Timing,
     state: AppState,
 }
 
@@ -108,11 +106,16 @@ impl App {
             init_timeout: Duration::from_millis(config.ws_init_timeout_ms),
             max_operations: config.ws_max_subscriptions,
         };
-        let poll = Duration::from_millis(config.poll_interval_ms);
+        let every = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
+        let timing = Timing {
+            poll: Duration::from_millis(config.poll_interval_ms),
+            flush_after: Duration::from_millis(config.index_flush_ms),
+            check_every: every(config.index_check_ms),
+            verify_every: every(config.index_verify_ms),
+        };
         Ok(Self {
             listener,
-            poll,
-            flush_after: Duration::from_millis(config.index_flush_ms),
+            timing,
             state: AppState::new(Shared {
                 schema,
                 introspection_schema,
@@ -142,15 +145,28 @@ impl App {
         self.state.fast_path.clone()
     }
 
+    /// Returns the indexer, e.g. for tests that search its index directly.
+    pub fn indexer(&self) -> Arc<Indexer> {
+        self.state.indexer.clone()
+    }
+
     /// Returns the store, e.g. for tests that count queries.
     pub fn store(&self) -> &Store {
         &self.state.store
     }
 
+    /// Returns the router and the running indexer without serving the listener, to drive
+    /// the server in process (`tower::ServiceExt::oneshot`), as the fuzz targets do. Call
+    /// it inside the runtime that will poll the router; stop the follower when done.
+    pub fn into_service(self) -> (axum::Router, Follower) {
+        let follower = self.state.indexer.follow(self.state.store.with_own_counter(), self.timing);
+        (router(self.state), follower)
+    }
+
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
         let addr = self.local_addr();
-        let follower = self.state.indexer.follow(self.state.store.with_own_counter(), self.poll, self.flush_after);
+        let follower = self.state.indexer.follow(self.state.store.with_own_counter(), self.timing);
         tracing::info!(%addr, "listening");
         let header_read_timeout = self.state.limits.traffic.header_read_timeout;
         serve(self.listener, router(self.state), header_read_timeout, shutdown).await;

@@ -125,6 +125,15 @@ pub struct Config {
     /// replays the store's outbox from its last commit at the next start.
     #[arg(long, env = "AG_INDEX_FLUSH_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(..=60_000))]
     pub index_flush_ms: u64,
+    /// How often the indexer checks that the index on disk is still the one it committed
+    /// (directory, meta.json, every segment file), in milliseconds; a damaged or removed
+    /// index is rebuilt from the store without a restart. 0 turns the check off.
+    #[arg(long, env = "AG_INDEX_CHECK_MS", default_value_t = 2000)]
+    pub index_check_ms: u64,
+    /// How often the check also reads every index file and verifies its checksum, in
+    /// milliseconds (a few milliseconds per 10 MB of index). 0 turns it off.
+    #[arg(long, env = "AG_INDEX_VERIFY_MS", default_value_t = 300_000)]
+    pub index_verify_ms: u64,
     /// How long a WebSocket client has to send `connection_init`, in milliseconds.
     #[arg(long, env = "AG_WS_INIT_TIMEOUT_MS", default_value_t = 5000)]
     pub ws_init_timeout_ms: u64,
@@ -296,6 +305,8 @@ impl Config {
             tokens_file: None,
             poll_interval_ms: 500,
             index_flush_ms: 500,
+            index_check_ms: 2000,
+            index_verify_ms: 300_000,
             ws_init_timeout_ms: 5000,
             ws_max_subscriptions: 20,
             response_cache_mb: 64,

@@ -77,6 +77,12 @@ codes! {
     Timeout => "TIMEOUT", 503;
     /// The store or the index is not usable (readiness).
     Unavailable => "UNAVAILABLE", 503;
+    /// No space left on the device that holds the store (or, on `/readyz`, the index):
+    /// the write was not made.
+    InsufficientStorage => "INSUFFICIENT_STORAGE", 507;
+    /// `/readyz` only: the index on disk was damaged or removed; it is being rebuilt
+    /// from the store while the server answers from what it has.
+    IndexDamaged => "INDEX_DAMAGED", 503;
 }
 
 impl Code {
@@ -111,6 +117,9 @@ impl fmt::Display for Code {
         f.write_str(self.as_str())
     }
 }
+
+/// `ENOSPC` on Linux and the BSDs.
+const ENOSPC: i32 = 28;
 
 /// Everything that can go wrong in a request or a command.
 #[derive(Debug, thiserror::Error)]
@@ -172,8 +181,34 @@ impl Error {
             Self::Referenced { .. } => Code::Referenced,
             Self::Unauthenticated(_) => Code::Unauthenticated,
             Self::Refused { code, .. } => *code,
+            Self::Store(_) | Self::Search(_) | Self::Internal(_) if self.is_no_space() => Code::InsufficientStorage,
             Self::Store(_) | Self::Search(_) | Self::Internal(_) => Code::InternalServerError,
         }
+    }
+
+    /// Returns whether the error comes from a full disk: `ENOSPC` anywhere in its source
+    /// chain, SQLite's `SQLITE_FULL` or PostgreSQL's `disk_full` (53100).
+    pub fn is_no_space(&self) -> bool {
+        if let Self::Store(sqlx::Error::Database(database)) = self {
+            if matches!(database.code().as_deref(), Some("13" | "53100")) {
+                return true;
+            }
+        }
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(error) = source {
+            if let Some(io) = error.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(ENOSPC) {
+                    return true;
+                }
+            }
+            // Tantivy keeps some I/O errors only as text.
+            let text = error.to_string();
+            if text.contains("No space left on device") || text.contains("database or disk is full") {
+                return true;
+            }
+            source = error.source();
+        }
+        false
     }
 
     /// Returns whether the error is the server's fault (logged, never shown).
@@ -184,6 +219,10 @@ impl Error {
     /// Returns what the client is told: internal errors are logged with their source
     /// chain and shown only as "internal server error".
     pub fn public_message(&self) -> String {
+        if self.code() == Code::InsufficientStorage && !matches!(self, Self::Refused { .. }) {
+            tracing::error!(error = %self.chain(), "a write was refused: no space left");
+            return "no space left on the device that holds the data: nothing was written".to_owned();
+        }
         if self.is_internal() {
             tracing::error!(error = %self.chain(), "request failed");
             return "internal server error".to_owned();

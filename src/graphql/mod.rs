@@ -55,8 +55,7 @@ pub struct Options {
 
 /// Builds the schema over a store and the search index with what feeds it.
 pub fn build(store: Store, indexer: Arc<Indexer>, options: Options) -> AppSchema {
-    let mut builder =
-        Schema::build(Query::default(), Mutation, Subscription).data(store).data(indexer.index().clone()).data(indexer);
+    let mut builder = Schema::build(Query::default(), Mutation, Subscription).data(store).data(indexer);
     if !options.introspection {
         builder = builder.disable_introspection();
     }

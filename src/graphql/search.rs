@@ -13,8 +13,9 @@ use super::ids::decode_as;
 use super::loaders::GqlResult;
 use super::types::{AchievementCategory, Node};
 use crate::error::Error;
+use crate::indexing::Indexer;
 use crate::model::EntityKind;
-use crate::search::{self as engine, SearchIndex, SearchRequest};
+use crate::search::{self as engine, SearchRequest};
 
 /// Results per page when `first` is not given.
 const DEFAULT_RESULTS: usize = 10;
@@ -294,7 +295,8 @@ impl SearchQuery {
             facets: selection.field("facets").exists(),
             highlights: selection.field("edges").field("highlights").exists(),
         };
-        let index = ctx.data_unchecked::<Arc<SearchIndex>>();
+        // The index as of now: a damaged one is replaced whole.
+        let index = ctx.data_unchecked::<Arc<Indexer>>().index();
         let results = index.search(request).await.gql()?;
         // The nodes as the index holds them: it stores each entity beside its text, and an
         // index of an older build (without them) is rebuilt before it serves.

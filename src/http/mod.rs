@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -132,20 +132,41 @@ async fn metrics() -> Response {
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
-/// Answers 200 when the store can be queried and the index searched (readiness).
+/// Answers 200 when the store can be queried and has room to write, and the index can be
+/// searched and is sound on disk (readiness); else 503 with every problem found, each with
+/// the part at fault (`store`, `index`), its code and what is wrong, the first of them
+/// also as a GraphQL-shaped error. The server keeps answering what it can meanwhile.
 async fn readyz(State(state): State<AppState>) -> Response {
+    let mut problems: Vec<(&str, Code, String)> = Vec::new();
     if let Err(error) = state.store.ping().await {
-        tracing::error!(%error, "readiness: the store is not usable");
-        return Error::refused(Code::Unavailable, "the store is not usable").into_response();
+        tracing::error!(error = %error.chain(), "readiness: the store is not usable");
+        problems.push(("store", Code::Unavailable, "the store cannot be queried".to_owned()));
     }
-    let probe = state.indexer.index().search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await;
-    match probe {
-        Ok(_) => Json(json!({ "status": "ready", "indexedDocuments": state.indexer.index().len() })).into_response(),
-        Err(error) => {
-            tracing::error!(error = %error.chain(), "readiness: the index is not usable");
-            Error::refused(Code::Unavailable, "the search index is not usable").into_response()
-        }
+    if let Some(message) = state.store.space_problem() {
+        problems.push(("store", Code::InsufficientStorage, message));
     }
+    let index = state.indexer.index();
+    if let Err(error) = index.search(crate::search::SearchRequest { limit: 1, ..Default::default() }).await {
+        tracing::error!(error = %error.chain(), "readiness: the index is not usable");
+        problems.push(("index", Code::Unavailable, "the search index cannot be searched".to_owned()));
+    }
+    for problem in state.indexer.problems() {
+        problems.push(("index", problem.code, problem.message));
+    }
+    let Some((_, code, message)) = problems.first() else {
+        return Json(json!({ "status": "ready", "indexedDocuments": index.len(), "generation": index.applied() }))
+            .into_response();
+    };
+    let listed: Vec<_> = problems
+        .iter()
+        .map(|(part, code, message)| json!({ "part": part, "code": code.as_str(), "message": message }))
+        .collect();
+    let body = json!({
+        "status": "unavailable",
+        "problems": listed,
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }],
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
 }
 
 /// The explorer's pages: the search at `/` and `/search`.

@@ -10,6 +10,7 @@ mod expand;
 mod facets;
 mod fields;
 mod highlight;
+mod integrity;
 mod overlay;
 mod query;
 pub mod synonyms;
@@ -154,6 +155,8 @@ pub struct SearchIndex {
     words: Cache<WordsKey, Arc<Vec<analysis::Word>>, ByWords>,
     /// The synonym rules searches apply (none unless set).
     synonyms: RwLock<Arc<Synonyms>>,
+    /// Set by `retire`: nothing more is written to disk through this index.
+    retired: std::sync::atomic::AtomicBool,
 }
 
 /// A stored field of one document in one searcher generation: (generation, segment,
@@ -246,6 +249,7 @@ impl SearchIndex {
             vocabulary: Mutex::new(None),
             words: Cache::with_weighter(1024, WORDS_CACHED, ByWords),
             synonyms: RwLock::new(Arc::default()),
+            retired: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -254,6 +258,23 @@ impl SearchIndex {
         if let Ok(mut slot) = self.synonyms.write() {
             *slot = Arc::new(synonyms);
         }
+    }
+
+    /// Gives searches from now on the synonym rules `other` applies.
+    pub fn copy_synonyms_from(&self, other: &SearchIndex) {
+        if let Ok(mut slot) = self.synonyms.write() {
+            *slot = other.synonyms();
+        }
+    }
+
+    /// Stops writing to this index for good: its writer is dropped (and the directory's
+    /// lock released) so that another index can be built in its directory, while this one
+    /// still answers searches from what it has open. Blocking: run it off the async workers.
+    pub fn retire(&self) {
+        if let Ok(mut slot) = self.writer.lock() {
+            drop(slot.take());
+        }
+        self.retired.store(true, Ordering::Release);
     }
 
     fn synonyms(&self) -> Arc<Synonyms> {
@@ -337,6 +358,11 @@ impl SearchIndex {
         Ok(column.first(address.doc_id))
     }
 
+    /// Returns how many entities wait in memory for a disk commit.
+    pub fn pending(&self) -> usize {
+        self.overlay.pending().0
+    }
+
     /// Returns whether the overlay should be committed to disk now: it holds `max_docs`
     /// keys or more, or it has held some for `max_age`; else when it will be due, if ever.
     pub fn flush_due(&self, max_docs: usize, max_age: Duration) -> Result<(), Option<Instant>> {
@@ -410,6 +436,9 @@ impl SearchIndex {
     ) -> Result<usize, Error> {
         let started = std::time::Instant::now();
         let mut slot = self.writer.lock().map_err(|_| Error::Internal(anyhow::anyhow!("index writer poisoned")))?;
+        if self.retired.load(Ordering::Acquire) {
+            return Err(Error::Internal(anyhow::anyhow!("the index is retired: another replaces it")));
+        }
         if generation < self.durable() {
             return Ok(0);
         }
@@ -432,8 +461,11 @@ impl SearchIndex {
         }) {
             Ok(written) => written,
             Err(error) => {
-                // Whatever was added or deleted since the last commit is dropped with it.
+                // Whatever was added or deleted since the last commit is dropped with it,
+                // and the files of a commit that failed half-way (a full disk) are removed,
+                // or each retry would take more of the space it waits for.
                 let _ = writer.rollback();
+                let _ = writer.garbage_collect_files().wait();
                 if full {
                     drop(slot.take());
                     *slot = Some(small_writer(&self.index)?);

@@ -10,6 +10,7 @@ mod entities;
 mod export;
 mod page;
 mod referrers;
+mod space;
 mod write;
 
 use std::collections::HashMap;
@@ -18,12 +19,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, Connection as _, Row};
 
 pub use changes::{HistoryEntry, OutboxEntry};
 pub use entities::{rel, Entity, Rel};
 pub use export::Part;
 pub use page::{Bind, Condition, Cursor, Filter, Page, PageRequest, SortOrder};
+pub use space::{free_bytes, MIN_FREE_BYTES};
 pub use write::{Committed, Write, ALL_KEYS, NOTIFY_CHANNEL};
 
 use crate::error::Error;
@@ -42,6 +44,8 @@ pub struct Store {
     /// Writes of this process queue here before taking the database's writer lock, so
     /// they wait without holding a connection (and without SQLite's busy retries).
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Whether there is room to write (`/readyz`).
+    space: Arc<space::Space>,
 }
 
 impl Store {
@@ -75,13 +79,28 @@ impl Store {
                     Ok(())
                 })
             });
+            // A connection that comes back still inside a transaction (its rollback failed:
+            // SQLite may end a transaction itself on a full disk, or not) is closed, so that
+            // no later reader sees a write that was never committed.
+            pool = pool.after_release(|connection, _| {
+                Box::pin(async move {
+                    // (Also when a dropped transaction's rollback is still queued: a new
+                    // connection costs less than a doubt.)
+                    let open = connection.is_in_transaction();
+                    if open {
+                        tracing::debug!("a database connection came back inside a transaction: closing it");
+                    }
+                    Ok(!open)
+                })
+            });
         }
         let pool = pool.connect_with(options).await.map_err(Error::Store)?;
         if sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(Error::Store)?;
         }
         migrator.run(&pool).await.map_err(|error| Error::Internal(error.into()))?;
-        Ok(Self { pool, queries: Arc::default(), postgres: !sqlite, url: url.into(), writer: Arc::default() })
+        let space = Arc::new(space::Space::new(space::sqlite_file(&url)));
+        Ok(Self { pool, queries: Arc::default(), postgres: !sqlite, url: url.into(), writer: Arc::default(), space })
     }
 
     /// Returns whether the store is on PostgreSQL (where replicas can share it).
@@ -118,6 +137,11 @@ impl Store {
             };
         }
         query.fetch_all(&self.pool).await.map_err(Error::Store)
+    }
+
+    /// Returns what keeps writes from being made for lack of space, if anything.
+    pub fn space_problem(&self) -> Option<String> {
+        self.space.problem()
     }
 
     /// Answers whether the database can be queried.

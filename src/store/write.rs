@@ -5,9 +5,11 @@
 //! outbox row in the same transaction; the search indexers follow the outbox.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use sqlx::{Any, Row, Transaction};
 
+use super::space::Space;
 use super::{placeholders, Store};
 use crate::error::Error;
 use crate::model::dataset::{Dataset, SpanRecord};
@@ -32,6 +34,7 @@ pub struct Write {
     actor: String,
     operation: String,
     postgres: bool,
+    space: Arc<Space>,
 }
 
 /// What a committed write changed.
@@ -118,6 +121,14 @@ struct LinkSpec<'a> {
 impl Store {
     /// Starts a write on behalf of `actor`, taking the writer lock and the next generation.
     pub async fn begin_write(&self, actor: &str, operation: &str) -> Result<Write, Error> {
+        let write = self.start_write(actor, operation).await;
+        if let Err(error) = &write {
+            self.space.refused(error);
+        }
+        write
+    }
+
+    async fn start_write(&self, actor: &str, operation: &str) -> Result<Write, Error> {
         let queued = self.writer.clone().lock_owned().await;
         let mut tx = self.pool.begin().await.map_err(Error::Store)?;
         sqlx::query("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'generation'")
@@ -139,6 +150,7 @@ impl Store {
             actor: actor.to_owned(),
             operation: operation.to_owned(),
             postgres: self.postgres,
+            space: self.space.clone(),
         })
     }
 
@@ -167,8 +179,36 @@ impl Write {
 
     /// Writes the difference between `before` (the stored graph) and `after` (validated),
     /// with audit rows and an outbox row, and commits. Returns `None`, writing nothing,
-    /// when the two are equal.
+    /// when the two are equal. A write refused for lack of space is noted for `/readyz`
+    /// (a commit clears it).
+    /// The transaction is ended here, commit or rollback, and awaited: a connection whose
+    /// rollback failed (SQLite under a full disk) is closed by the pool, not reused.
     pub async fn apply(mut self, before: &Dataset, after: &Dataset) -> Result<Option<Committed>, Error> {
+        let written = self.write_changes(before, after).await;
+        let committed = match written {
+            Ok(Some(changes)) => match self.tx.commit().await {
+                Ok(()) => Ok(Some(Committed { generation: self.generation, changes })),
+                Err(error) => Err(Error::Store(error)),
+            },
+            Ok(None) => Ok(None),
+            Err(error) => {
+                if let Err(rollback) = self.tx.rollback().await {
+                    tracing::warn!(error = %rollback, "a failed write could not be rolled back: its connection is closed");
+                }
+                Err(error)
+            }
+        };
+        match &committed {
+            Ok(Some(_)) => self.space.committed(),
+            Ok(None) => {}
+            Err(error) => self.space.refused(error),
+        }
+        committed
+    }
+
+    /// Writes the changes inside the transaction, without committing; returns them, or
+    /// `None` when there are none.
+    async fn write_changes(&mut self, before: &Dataset, after: &Dataset) -> Result<Option<Vec<EntityChange>>, Error> {
         let changes = diff(before, after);
         if changes.is_empty() {
             return Ok(None);
@@ -311,9 +351,7 @@ impl Write {
             )
             .await?;
         }
-        let generation = self.generation;
-        self.tx.commit().await.map_err(Error::Store)?;
-        Ok(Some(Committed { generation, changes }))
+        Ok(Some(changes))
     }
 
     async fn execute(&mut self, sql: &str, values: Vec<Val>) -> Result<(), Error> {

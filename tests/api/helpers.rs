@@ -87,6 +87,10 @@ pub async fn start_with(storage: Storage, adjust: impl FnOnce(&mut Config)) -> T
         _ => FastPath::Verify,
     };
     adjust(&mut config);
+    // `TEST_LOG=debug` (an env filter) prints the servers' logs, for a failing test.
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    }
     let app = App::build(&config).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
@@ -175,6 +179,17 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Returns every (type, slug) the index holds, sorted.
+    pub async fn indexed(&self) -> Vec<(String, String)> {
+        every_indexed(|after| async move { self.graphql(EVERY_INDEXED, json!({ "after": after })).await }).await
+    }
+
+    /// Returns `/readyz`'s status and body.
+    pub async fn readyz(&self) -> (u16, Value) {
+        let response = self.client.get(format!("{}/readyz", self.address)).send().await.expect("request sent");
+        (response.status().as_u16(), response.json().await.expect("a JSON body"))
+    }
+
     /// Returns how many answers this server's compiled plans wrote.
     pub fn planned(&self) -> u64 {
         self.fast_path.planned()
@@ -186,6 +201,38 @@ impl TestApp {
         let data = self.data(&query, json!({ "slug": slug })).await;
         data[field]["id"].as_str().unwrap_or_else(|| panic!("no {field} `{slug}`")).to_owned()
     }
+}
+
+/// A search for every indexed entity, a page of 100 after `$after`.
+pub const EVERY_INDEXED: &str = r#"query($after: String) { search(query: "", first: 100, after: $after) {
+    edges { cursor node { __typename ... on Achievement { slug } ... on City { slug }
+    ... on Organization { slug } ... on Event { slug } ... on Statistic { slug } ... on Document { slug } } }
+    pageInfo { hasNextPage } } }"#;
+
+/// Returns every (type, slug) the index holds, sorted, given `page`, which answers
+/// `EVERY_INDEXED` for a cursor (the whole response body).
+pub async fn every_indexed<F, Fut>(mut page: F) -> Vec<(String, String)>
+where
+    F: FnMut(Value) -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let mut out = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let body = page(after.clone()).await;
+        assert!(body.get("errors").is_none(), "{body:#}");
+        let search = &body["data"]["search"];
+        for edge in search["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            out.push((node["__typename"].as_str().unwrap().to_owned(), node["slug"].as_str().unwrap().to_owned()));
+            after = edge["cursor"].clone();
+        }
+        if search["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Returns the error codes of a response, in order.

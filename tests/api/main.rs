@@ -26,5 +26,6 @@ mod readings;
 mod replicas;
 mod schema;
 mod search;
+mod storage;
 mod subscriptions;
 mod traffic;

@@ -117,34 +117,12 @@ impl Server {
 
     /// Returns every (type, slug) the index holds, paging through a search for everything.
     pub async fn indexed(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let mut after = Value::Null;
-        loop {
-            let body = self
-                .post(
-                    r#"query($after: String) { search(query: "", first: 100, after: $after) {
-                        edges { cursor node { __typename ... on Achievement { slug } ... on City { slug }
-                        ... on Organization { slug } ... on Event { slug } ... on Statistic { slug } ... on Document { slug } } }
-                        pageInfo { hasNextPage } } }"#,
-                    json!({ "after": after }),
-                    false,
-                )
+        crate::helpers::every_indexed(|after| async move {
+            self.post(crate::helpers::EVERY_INDEXED, json!({ "after": after }), false)
                 .await
-                .expect("the server answers");
-            let search = &body["data"]["search"];
-            for edge in search["edges"].as_array().unwrap() {
-                out.push((
-                    edge["node"]["__typename"].as_str().unwrap().to_owned(),
-                    edge["node"]["slug"].as_str().unwrap().to_owned(),
-                ));
-                after = edge["cursor"].clone();
-            }
-            if search["pageInfo"]["hasNextPage"] != true {
-                break;
-            }
-        }
-        out.sort();
-        out
+                .expect("the server answers")
+        })
+        .await
     }
 }
 
