@@ -105,11 +105,18 @@ impl ResponseCache {
 
     /// Keeps an answer computed at `generation` (read before the request ran, so the
     /// answer holds everything written up to it).
-    pub fn put(&self, key: Key, generation: i64, body: Bytes, operation: Option<&str>) {
+    ///
+    /// The request and the answer are copied into allocations of their own size: the
+    /// request's bytes are a slice of the connection's read buffer and the answer's may
+    /// have spare capacity, and either would keep much more memory alive than the weight
+    /// says (the soak run showed memory rising past the cache's bound before this).
+    pub fn put(&self, mut key: Key, generation: i64, body: Bytes, operation: Option<&str>) {
         let Some(entries) = &self.entries else { return };
         if body.len() + key.request.len() > self.max_entry_bytes {
             return;
         }
+        key.request = Bytes::copy_from_slice(&key.request);
+        let body = Bytes::copy_from_slice(&body);
         entries.insert(key, Entry { generation, body, operation: operation.map(Arc::from) });
     }
 }
@@ -173,6 +180,23 @@ mod tests {
         assert!(cache.get(&writer, 1).is_some());
         assert!(cache.get(&Key::new(Method::Post, Bytes::from_static(b"{}"), None), 1).is_none());
         assert!(cache.get(&Key::new(Method::Get, Bytes::from_static(b"{}"), Some("editor")), 1).is_none());
+    }
+
+    /// Found by the soak run: slices of larger buffers kept whole buffers alive, so the
+    /// cache held several times what its weight said.
+    #[test]
+    fn a_kept_answer_holds_copies_not_slices_of_the_buffers_it_came_in() {
+        let cache = ResponseCache::new(1 << 20);
+        let buffer = Bytes::from(vec![b'x'; 64 << 10]);
+        let (request, answer) = (buffer.slice(0..100), buffer.slice(100..300));
+        cache.put(Key::new(Method::Post, request.clone(), None), 1, answer.clone(), None);
+        let kept = cache.get(&Key::new(Method::Post, request, None), 1).expect("kept");
+        assert_eq!(kept.body, answer);
+        let inside = buffer.as_ptr_range();
+        assert!(!inside.contains(&kept.body.as_ptr()), "the answer is a slice of the 64 KiB buffer");
+        let entries = cache.entries.as_ref().unwrap();
+        let (key, _) = entries.iter().next().expect("one entry");
+        assert!(!inside.contains(&key.request.as_ptr()), "the request is a slice of the 64 KiB buffer");
     }
 
     #[test]
