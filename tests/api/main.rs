@@ -8,6 +8,7 @@ mod chinese;
 mod crash;
 mod dataset;
 mod etags;
+mod fuzzing;
 mod graph;
 mod helpers;
 mod hostile;
