@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh -t 60 search        # one target for 60 seconds
 #   scripts/fuzz.sh -j 2 -t 600         # two targets at a time (one per core)
 #   scripts/fuzz.sh --minimise          # shrink each committed corpus to what adds coverage
-#   scripts/fuzz.sh --coverage search   # what the corpus reaches, to target/fuzz-coverage/
+#   scripts/fuzz.sh --coverage search   # what the corpus reaches (cargo fuzz coverage)
 #
 # Installs cargo-fuzz when it is missing. libFuzzer needs nightly features, unlocked on
 # the stable toolchain with RUSTC_BOOTSTRAP=1. New inputs that add coverage are written
@@ -14,7 +14,8 @@
 # fuzz/artifacts/<target>/. Each run's last status line is kept in
 # target/fuzz-logs/<target>.log: executions (#N), coverage (cov:, ft:) and corpus size.
 # Replay a finding with `scripts/fuzz.sh --replay fuzz/artifacts/<target>/<file> <target>`;
-# the seeded pass over every corpus runs in `cargo test` (tests/api/fuzzing.rs).
+# once fixed, commit it to fuzz/regressions/<target>/ (never minimised away). The seeded
+# pass over every corpus and regression runs in `cargo test` (tests/api/fuzzing.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,7 +70,12 @@ run_one() {
     mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
     echo "fuzzing $target for ${SECONDS_EACH}s (log: $log)" >&2
     # -timeout: an input that takes longer is a hang; -rss_limit_mb: more is out-of-memory.
-    cargo fuzz run "$target" "fuzz/corpus/$target" -- \
+    local seeds=()
+    if [ -d "fuzz/regressions/$target" ]; then
+        seeds=("fuzz/regressions/$target")
+    fi
+    # New inputs go to the first directory; the regressions are read as seeds only.
+    cargo fuzz run "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
         -max_len="${MAX_LEN[$target]}" -dict="fuzz/dict/$target.dict" \
         -print_final_stats=1 >"$log" 2>&1

@@ -577,7 +577,7 @@ mod tests {
     /// The operation reaches little of it; the engine's validation walked all of it.
     #[test]
     fn a_fragment_bomb_the_operation_does_not_reach_is_refused_before_the_engine_sees_it() {
-        let body = include_str!("../../fuzz/corpus/request/fragment-bomb-60");
+        let body = include_str!("../../fuzz/regressions/request/fragment-bomb-60");
         let request: async_graphql::Request = serde_json::from_str(&body[1..]).unwrap();
         assert_eq!(refusal(&request.query), Some("GRAPHQL_VALIDATION_FAILED"));
 

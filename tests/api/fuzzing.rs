@@ -1,7 +1,8 @@
 //! The fuzz targets on the stable toolchain: every committed corpus input
-//! (`fuzz/corpus/<target>/`), then seeded mutations of them, through the same harness
-//! the cargo-fuzz targets run (`fuzz/src/lib.rs`). A finding of a long fuzz run is
-//! committed to its corpus, so it is replayed here from then on.
+//! (`fuzz/corpus/<target>/`) and past finding (`fuzz/regressions/<target>/`), then
+//! seeded mutations of them, through the same harness the cargo-fuzz targets run
+//! (`fuzz/src/lib.rs`). A finding of a long fuzz run is committed to the regressions, so
+//! it is replayed here from then on.
 
 use std::path::Path;
 
@@ -12,15 +13,20 @@ mod harness;
 /// Seeded mutations of the corpus inputs, per target.
 const MUTATED: usize = 300;
 
-/// The target's corpus, in name order.
+/// The target's corpus and its regressions (`fuzz/regressions/<target>/`: the inputs of
+/// past findings, kept apart so that minimising the corpus never drops them), in name order.
 fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let dir = root.join("corpus").join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
         .map(|entry| entry.expect("a corpus entry").path())
         .collect();
-    files.sort();
     assert!(!files.is_empty(), "{} is empty", dir.display());
+    if let Ok(regressions) = std::fs::read_dir(root.join("regressions").join(target)) {
+        files.extend(regressions.map(|entry| entry.expect("a regression entry").path()));
+    }
+    files.sort();
     files.into_iter().map(|path| std::fs::read(path).expect("a corpus file")).collect()
 }
 
