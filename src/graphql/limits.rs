@@ -139,15 +139,7 @@ pub fn measure(
     let writes = root != shape.roots[0];
     check_required_variables(operation, variables)?;
     let selection_set = &operation.selection_set.node;
-    let mut measure = Measure {
-        document,
-        variables,
-        shape,
-        memo: HashMap::new(),
-        visiting: HashSet::new(),
-        introspection_memo: HashMap::new(),
-        introspects: false,
-    };
+    let mut measure = Measure::new(document, variables, shape);
     let totals = measure.set(selection_set, &root)?;
     within(&totals, limits, "the query")?;
     let directives = max_directives(selection_set, document);
@@ -194,15 +186,7 @@ fn bound_document(
     limits: &Limits,
     shape: &SchemaShape,
 ) -> Result<(), Error> {
-    let mut measure = Measure {
-        document,
-        variables,
-        shape,
-        memo: HashMap::new(),
-        visiting: HashSet::new(),
-        introspection_memo: HashMap::new(),
-        introspects: false,
-    };
+    let mut measure = Measure::new(document, variables, shape);
     let mut names: Vec<&Name> = document.fragments.keys().collect();
     names.sort();
     // Unknown fragments and cycles first, wherever they are; then each fragment's size
@@ -300,7 +284,19 @@ struct Measure<'a> {
     introspects: bool,
 }
 
-impl Measure<'_> {
+impl<'a> Measure<'a> {
+    fn new(document: &'a ExecutableDocument, variables: &'a Variables, shape: &'a SchemaShape) -> Self {
+        Self {
+            document,
+            variables,
+            shape,
+            memo: HashMap::new(),
+            visiting: HashSet::new(),
+            introspection_memo: HashMap::new(),
+            introspects: false,
+        }
+    }
+
     fn set(&mut self, set: &SelectionSet, parent: &str) -> Result<Totals, Error> {
         let mut totals = Totals::default();
         for selection in &set.items {
