@@ -131,7 +131,7 @@ pub fn measure(
     shape: &SchemaShape,
 ) -> Result<Checked, Error> {
     let Some((name, root, operation)) = operation(document, operation_name, shape) else {
-        bound_document(document, variables, limits, shape)?;
+        Measure::new(document, variables, shape).bound_the_rest(limits, None)?;
         let writes = document.operations.iter().any(|(_, operation)| operation.node.ty != OperationType::Query);
         return Ok(Checked { name: None, mutation: false, writes, introspects: false });
     };
@@ -149,8 +149,10 @@ pub fn measure(
             format!("a field carries {directives} directives; at most {} are allowed", limits.max_directives),
         ));
     }
-    bound_document(document, variables, limits, shape)?;
-    Ok(Checked { name, mutation, writes, introspects: measure.introspects })
+    // Whether the operation to run introspects, not another one of the document.
+    let introspects = measure.introspects;
+    measure.bound_the_rest(limits, Some(operation))?;
+    Ok(Checked { name, mutation, writes, introspects })
 }
 
 /// Refuses `totals` over a limit, naming `what` (the query, or one of its fragments).
@@ -175,42 +177,6 @@ fn within(totals: &Totals, limits: &Limits, what: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Bounds everything in the document, not only the operation to run: the engine's
-/// validation walks every fragment and every operation, expanding spreads as it goes, so
-/// a fragment no operation reaches (or one behind a spread of a fragment that does not
-/// exist) could otherwise make it expand a bomb (found by the `request` fuzz target).
-/// Spreads of unknown fragments and cycles are refused here too.
-fn bound_document(
-    document: &ExecutableDocument,
-    variables: &Variables,
-    limits: &Limits,
-    shape: &SchemaShape,
-) -> Result<(), Error> {
-    let mut measure = Measure::new(document, variables, shape);
-    let mut names: Vec<&Name> = document.fragments.keys().collect();
-    names.sort();
-    // Unknown fragments and cycles first, wherever they are; then each fragment's size
-    // once expanded (its depth and root fields count only where it is spread).
-    let mut expanded = Vec::with_capacity(names.len());
-    for name in names {
-        expanded.push((name, measure.fragment(name)?));
-    }
-    for (name, totals) in expanded {
-        let size = Totals { selections: totals.selections, complexity: totals.complexity, ..Totals::default() };
-        within(&size, limits, &format!("the fragment `{name}`"))?;
-    }
-    for (_, operation) in document.operations.iter() {
-        let slot = match operation.node.ty {
-            OperationType::Query => 0,
-            OperationType::Mutation => 1,
-            OperationType::Subscription => 2,
-        };
-        let totals = measure.set(&operation.node.selection_set.node, &shape.roots[slot])?;
-        within(&totals, limits, "an operation of the query")?;
-    }
-    Ok(())
-}
-
 /// Finds the operation to run and its root type.
 fn operation<'d>(
     document: &'d ExecutableDocument,
@@ -226,12 +192,17 @@ fn operation<'d>(
         }
         _ => return None,
     };
-    let slot = match operation.node.ty {
+    Some((name, root_of(operation.node.ty, shape).to_owned(), &operation.node))
+}
+
+/// The root type an operation of type `ty` starts from.
+fn root_of(ty: OperationType, shape: &SchemaShape) -> &str {
+    let slot = match ty {
         OperationType::Query => 0,
         OperationType::Mutation => 1,
         OperationType::Subscription => 2,
     };
-    Some((name, shape.roots[slot].clone(), &operation.node))
+    &shape.roots[slot]
 }
 
 /// Refuses a request that leaves a non-null variable without a value (the engine would
@@ -295,6 +266,35 @@ impl<'a> Measure<'a> {
             introspection_memo: HashMap::new(),
             introspects: false,
         }
+    }
+
+    /// Bounds everything in the document besides the operation to run (`run`, measured
+    /// already): the engine's validation walks every fragment and every operation,
+    /// expanding spreads as it goes, so a fragment no operation reaches (or one behind a
+    /// spread of a fragment that does not exist) could otherwise make it expand a bomb
+    /// (found by the `request` fuzz target). Spreads of unknown fragments and cycles are
+    /// refused here too. Fragments measured for `run` are not measured again.
+    fn bound_the_rest(&mut self, limits: &Limits, run: Option<&OperationDefinition>) -> Result<(), Error> {
+        let mut names: Vec<&Name> = self.document.fragments.keys().collect();
+        names.sort();
+        // Unknown fragments and cycles first, wherever they are; then each fragment's size
+        // once expanded (its depth and root fields count only where it is spread).
+        let mut expanded = Vec::with_capacity(names.len());
+        for name in names {
+            expanded.push((name, self.fragment(name)?));
+        }
+        for (name, totals) in expanded {
+            let size = Totals { selections: totals.selections, complexity: totals.complexity, ..Totals::default() };
+            within(&size, limits, &format!("the fragment `{name}`"))?;
+        }
+        for (_, operation) in self.document.operations.iter() {
+            if run.is_some_and(|run| std::ptr::eq(run, &operation.node)) {
+                continue;
+            }
+            let totals = self.set(&operation.node.selection_set.node, root_of(operation.node.ty, self.shape))?;
+            within(&totals, limits, "an operation of the query")?;
+        }
+        Ok(())
     }
 
     fn set(&mut self, set: &SelectionSet, parent: &str) -> Result<Totals, Error> {

@@ -186,22 +186,17 @@ async fn rebuild(index: &Arc<SearchIndex>, store: &Store, reason: &str) -> Resul
 
 /// Looks at the index on disk; returns the damage when it is still there a moment later.
 async fn damage(indexer: &Indexer, verify: bool) -> Result<Option<String>, Error> {
-    for attempt in 0..2 {
-        if attempt > 0 {
-            tokio::time::sleep(RECHECK_AFTER).await;
-        }
-        let index = indexer.index();
-        let found = tokio::task::spawn_blocking(move || index.damage(verify))
-            .await
-            .map_err(|error| Error::Internal(error.into()))?;
-        if found.is_none() {
-            return Ok(None);
-        }
-        if attempt > 0 {
-            return Ok(found);
-        }
+    if check(indexer, verify).await?.is_none() {
+        return Ok(None);
     }
-    Ok(None)
+    tokio::time::sleep(RECHECK_AFTER).await;
+    check(indexer, verify).await
+}
+
+/// Looks at the index on disk once, off the async workers.
+async fn check(indexer: &Indexer, verify: bool) -> Result<Option<String>, Error> {
+    let index = indexer.index();
+    tokio::task::spawn_blocking(move || index.damage(verify)).await.map_err(|error| Error::Internal(error.into()))
 }
 
 /// Replaces a damaged index: the old one stops writing but goes on answering searches
@@ -210,13 +205,13 @@ async fn damage(indexer: &Indexer, verify: bool) -> Result<Option<String>, Error
 /// in, and the changes between the two are announced. A failure (the directory cannot be
 /// made) leaves the old one serving; the next check tries again.
 async fn recover(indexer: &Indexer, store: &Store, damage: String) -> Result<(), Error> {
-    tracing::error!(index_dir = %indexer.dir().display(), damage, "the index on disk is damaged: rebuilding it from the store");
-    indexer.set_damage(Some(format!("{damage}: rebuilding it from the store")));
     let old = indexer.index();
+    tracing::error!(index_dir = %old.dir().display(), damage, "the index on disk is damaged: rebuilding it from the store");
+    indexer.set_damage(Some(format!("{damage}: rebuilding it from the store")));
     let retiring = old.clone();
     tokio::task::spawn_blocking(move || retiring.retire()).await.map_err(|error| Error::Internal(error.into()))?;
     let result = async {
-        let fresh = SearchIndex::open(indexer.dir(), true).await?;
+        let fresh = SearchIndex::open(old.dir(), true).await?;
         fresh.copy_synonyms_from(&old);
         let generation = rebuild(&fresh, store, "the index on disk was damaged").await?;
         Ok::<_, Error>((fresh, generation))

@@ -12,7 +12,7 @@
 mod documents;
 mod follower;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,7 +33,6 @@ const CHANGE_BACKLOG: usize = 1024;
 pub struct Indexer {
     /// The index searches read; replaced whole when the one on disk is damaged.
     index: ArcSwap<SearchIndex>,
-    dir: PathBuf,
     /// Wakes the follower: a local write committed, or a notification arrived.
     wake: Arc<Notify>,
     /// Changes, published once they are searchable.
@@ -63,6 +62,9 @@ struct Health {
 /// The longest wait between two attempts at a failing disk commit.
 const MAX_COMMIT_BACKOFF: Duration = Duration::from_secs(5);
 
+/// How often a wait for a generation looks whether the index was replaced.
+const SWAP_CHECK: Duration = Duration::from_millis(250);
+
 impl Indexer {
     /// Opens the index in `dir` and brings it up to date with the store: it replays the
     /// outbox it has not seen, or rebuilds from the store when the index is missing,
@@ -84,7 +86,6 @@ impl Indexer {
     async fn open_and_catch_up(dir: &Path, store: &Store, wipe: bool) -> Result<Arc<Self>, Error> {
         let indexer = Arc::new(Self {
             index: ArcSwap::new(SearchIndex::open(dir, wipe).await?),
-            dir: dir.to_owned(),
             wake: Arc::new(Notify::new()),
             changes: broadcast::Sender::new(CHANGE_BACKLOG),
             health: Mutex::default(),
@@ -98,9 +99,9 @@ impl Indexer {
         self.index.load_full()
     }
 
-    /// Returns the directory the index lives in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Puts `index` in place of the one searches read.
+    fn replace(&self, index: Arc<SearchIndex>) {
+        self.index.store(index);
     }
 
     /// Returns what is wrong with the index, for `/readyz`; empty when nothing is.
@@ -130,7 +131,9 @@ impl Indexer {
         health.retry_at = Some(Instant::now() + backoff.min(MAX_COMMIT_BACKOFF));
         // Tantivy's indexing threads report a full disk only as a writer that died, so
         // the disk is looked at too (a directory that is gone has no free space to read).
-        let free = crate::store::free_bytes(&self.dir).or_else(|| self.dir.parent().and_then(crate::store::free_bytes));
+        let index = self.index();
+        let dir = index.dir();
+        let free = crate::store::free_bytes(dir).or_else(|| dir.parent().and_then(crate::store::free_bytes));
         let full = free.is_some_and(|free| free < crate::store::MIN_FREE_BYTES);
         let code = if error.is_no_space() || full { Code::InsufficientStorage } else { Code::Unavailable };
         let cause = match free {
@@ -139,7 +142,7 @@ impl Indexer {
         };
         let message = format!(
             "the index cannot commit to disk ({cause}): {} changes wait in memory, searchable, and are retried",
-            self.index().pending()
+            index.pending()
         );
         if health.commit.as_ref().is_none_or(|problem| problem.code != code) {
             tracing::error!(error = %error.chain(), "the index cannot commit to disk; changes stay searchable in memory");
@@ -212,14 +215,4 @@ pub struct Timing {
     pub check_every: Option<Duration>,
     /// Every file's checksum is verified this often (`None`: never).
     pub verify_every: Option<Duration>,
-}
-
-/// How often a wait for a generation looks whether the index was replaced.
-const SWAP_CHECK: Duration = Duration::from_millis(250);
-
-impl Indexer {
-    /// Puts `index` in place of the one searches read.
-    fn replace(&self, index: Arc<SearchIndex>) {
-        self.index.store(index);
-    }
 }

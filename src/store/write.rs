@@ -181,6 +181,7 @@ impl Write {
     /// with audit rows and an outbox row, and commits. Returns `None`, writing nothing,
     /// when the two are equal. A write refused for lack of space is noted for `/readyz`
     /// (a commit clears it).
+    ///
     /// The transaction is ended here, commit or rollback, and awaited: a connection whose
     /// rollback failed (SQLite under a full disk) is closed by the pool, not reused.
     pub async fn apply(mut self, before: &Dataset, after: &Dataset) -> Result<Option<Committed>, Error> {
@@ -190,12 +191,12 @@ impl Write {
                 Ok(()) => Ok(Some(Committed { generation: self.generation, changes })),
                 Err(error) => Err(Error::Store(error)),
             },
-            Ok(None) => Ok(None),
-            Err(error) => {
+            // Nothing to write, or a write that failed: the generation it took goes back.
+            nothing_or_failed => {
                 if let Err(rollback) = self.tx.rollback().await {
-                    tracing::warn!(error = %rollback, "a failed write could not be rolled back: its connection is closed");
+                    tracing::warn!(error = %rollback, "a write could not be rolled back: its connection is closed");
                 }
-                Err(error)
+                nothing_or_failed.map(|_| None)
             }
         };
         match &committed {
